@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * config.json parsing and validation. Errors name the file and the JSON path
+ * ("config.json: process.args: must be a non-empty array of strings"); unknown fields are ignored,
+ * as runtime-spec requires. Every field of the Linux spec is parsed and validated, including those
+ * the runtime does not act on yet.
+ */
+#pragma once
+
+#include "oci/spec.h"
+#include "util/error.h"
+
+/* Parse a config from memory. `name` is used as the prefix of error messages ("config.json"). */
+int husk_config_parse(const char *data, size_t len, const char *name, struct husk_spec **ret, struct husk_error *err);
+
+/* Read and parse a file. */
+int husk_config_load(const char *path, struct husk_spec **ret, struct husk_error *err);
+
+/* The default config.json of `husk-runtime spec` (as runc's: busybox-friendly "sh", terminal true),
+ * or the rootless variant (user namespace with the caller's ids mapped, no network namespace...).
+ * Returned as pretty-printed JSON text, caller frees. */
+int husk_config_default_json(bool rootless, uid_t uid, gid_t gid, char **ret, struct husk_error *err);

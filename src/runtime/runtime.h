@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libhusk: the OCI lifecycle (runtime.md). What cli/ (and later engine/) calls.
+ * No global state: everything a call needs comes through its arguments.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci/state.h"
+#include "util/error.h"
+
+struct husk_runtime {
+        const char *root;     /* state root: /run/husk by default */
+        bool systemd_cgroup;  /* --systemd-cgroup: accepted; the systemd driver comes with cgroups */
+        bool debug;
+};
+
+struct husk_create_opts {
+        const char *id;
+        const char *bundle;          /* default: the current directory */
+        const char *pid_file;        /* NULL: none; relative paths are relative to the cwd */
+        const char *console_socket;  /* NULL: none */
+        bool no_pivot;
+        bool no_new_keyring;
+        int preserve_fds;            /* fds 3 .. 3+N-1 are passed to the container */
+};
+
+/* Container ids: non-empty, at most 1024 bytes, [A-Za-z0-9_+\-.] only, not "." or "..". */
+int husk_validate_id(const char *id, struct husk_error *err);
+
+/* create: namespaces, mounts, devices, createRuntime/createContainer hooks done; init waits for start. */
+int husk_container_create(const struct husk_runtime *rt, const struct husk_create_opts *o, struct husk_error *err);
+
+/* start: releases the init of a created container and runs the poststart hooks. */
+int husk_container_start(const struct husk_runtime *rt, const char *id, struct husk_error *err);
+
+/* The container's state with its status refreshed from the kernel. */
+int husk_container_state(const struct husk_runtime *rt, const char *id, struct husk_state **ret,
+                         struct husk_error *err);
+
+/* kill: signal the init (or, with all, every process of the container). */
+int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, bool all, struct husk_error *err);
+
+/* delete: a stopped (or, with force, any) container: kill, poststop hooks, state removed. */
+int husk_container_delete(const struct husk_runtime *rt, const char *id, bool force, struct husk_error *err);
+
+/* Every container under the root, statuses refreshed, sorted by id. */
+int husk_container_list(const struct husk_runtime *rt, struct husk_state ***ret, size_t *ret_n,
+                        struct husk_error *err);
+void husk_state_list_free(struct husk_state **list, size_t n);
+
+/* run: create and start; without detach, forward signals to the container, wait for it, delete it,
+ * and return its exit code in *ret_exit (status, or 128+signal). With terminal:true and no console
+ * socket, the caller's terminal is relayed to the container's pty. */
+int husk_container_run(const struct husk_runtime *rt, const struct husk_create_opts *o, bool detach,
+                       int *ret_exit, struct husk_error *err);

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Small file helpers. Every fd is O_CLOEXEC. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* Read a whole file (dirfd may be AT_FDCWD). *ret is NUL-terminated; *ret_len excludes the NUL. */
+int husk_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len, struct husk_error *err);
+
+/* Write data to an existing file (O_WRONLY, no O_CREAT, no O_TRUNC: /proc and /sys files). */
+int husk_write_file_at(int dirfd, const char *path, const char *data, size_t len, struct husk_error *err);
+
+/* Write a file atomically: temp file in the same directory, then rename over `path`. No fsync unless
+ * `durable` (runtime state is volatile by design; the image store is durable). */
+int husk_write_file_atomic_at(int dirfd, const char *path, const char *data, size_t len, mode_t mode,
+                              bool durable, struct husk_error *err);
+
+/* mkdir -p on the host (not for paths inside a container: see util/path.h). */
+int husk_mkdir_p(const char *path, mode_t mode, struct husk_error *err);
+
+/* rm -rf of a directory relative to dirfd, without following symlinks; missing is not an error. */
+int husk_rm_rf_at(int dirfd, const char *path, struct husk_error *err);
