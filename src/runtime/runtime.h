@@ -22,6 +22,8 @@ struct husk_create_opts {
         const char *bundle;          /* default: the current directory */
         const char *pid_file;        /* NULL: none; relative paths are relative to the cwd */
         const char *console_socket;  /* NULL: none */
+        bool has_console_fd;         /* run: an already-connected console socket instead of a path */
+        int console_fd;
         bool no_pivot;
         bool no_new_keyring;
         int preserve_fds;            /* fds 3 .. 3+N-1 are passed to the container */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Capability names and numbers (hand-written table: no libcap on the start path). */
+/* Capability names and numbers (hand-written table: no libcap on the start path). Part of the spec
+ * model because the parser turns names into bit masks. */
 #pragma once
 
 #include <stdint.h>
