@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cli/args.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int args_parse_bool(const char *s, bool *ret)
+{
+        static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+        static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+                if (strcmp(s, yes[i]) == 0) {
+                        *ret = true;
+                        return 0;
+                }
+                if (strcmp(s, no[i]) == 0) {
+                        *ret = false;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+static int parse_uint(const char *s, int *ret)
+{
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno != 0 || *end != '\0' || v > INT_MAX)
+                return -EINVAL;
+        *ret = (int) v;
+        return 0;
+}
+
+static const struct arg_opt *find_opt(const struct arg_opt *opts, size_t n_opts, const char *name, size_t len)
+{
+        for (size_t i = 0; i < n_opts; i++) {
+                const struct arg_opt *o = &opts[i];
+                if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+                        return o;
+                if (o->alias && strlen(o->alias) == len && strncmp(o->alias, name, len) == 0)
+                        return o;
+        }
+        return NULL;
+}
+
+static int set_value(const struct arg_opt *o, const char *dashes, const char *value, void *dest,
+                     struct husk_error *err)
+{
+        char *p = (char *) dest + o->offset;
+        switch (o->type) {
+        case ARG_BOOL: {
+                bool b;
+                if (args_parse_bool(value, &b) < 0)
+                        return husk_error_set(err, EINVAL, "invalid boolean value \"%s\" for flag %s%s", value,
+                                              dashes, o->name);
+                memcpy(p, &b, sizeof(b));
+                return 0;
+        }
+        case ARG_STRING:
+                memcpy(p, &value, sizeof(value));
+                return 0;
+        case ARG_UINT: {
+                int v;
+                if (parse_uint(value, &v) < 0)
+                        return husk_error_set(err, EINVAL, "invalid value \"%s\" for flag %s%s: parse error",
+                                              value, dashes, o->name);
+                memcpy(p, &v, sizeof(v));
+                return 0;
+        }
+        }
+        return husk_error_set(err, EINVAL, "flag %s%s: unknown type", dashes, o->name);
+}
+
+/* One option at argv[*i]; *i is advanced past a separate value. */
+static int parse_one(const struct arg_opt *opts, size_t n_opts, int argc, char **argv, int *i, void *dest,
+                     bool *help, struct husk_error *err)
+{
+        const char *arg = argv[*i];
+        size_t ndash = arg[1] == '-' ? 2 : 1;
+        const char *dashes = ndash == 2 ? "--" : "-";
+        const char *name = arg + ndash;
+        if (name[0] == '\0' || name[0] == '-' || name[0] == '=')
+                return husk_error_set(err, EINVAL, "bad flag syntax: %s", arg);
+
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t) (eq - name) : strlen(name);
+        const struct arg_opt *o = find_opt(opts, n_opts, name, len);
+        if (!o) {
+                if ((len == 4 && strncmp(name, "help", 4) == 0) || (len == 1 && name[0] == 'h')) {
+                        bool b = true;
+                        if (eq && args_parse_bool(eq + 1, &b) < 0)
+                                return husk_error_set(err, EINVAL, "invalid boolean value \"%s\" for flag %s%.*s",
+                                                      eq + 1, dashes, (int) len, name);
+                        *help = *help || b;
+                        return 0;
+                }
+                return husk_error_set(err, EINVAL, "flag provided but not defined: %s%.*s", dashes, (int) len, name);
+        }
+
+        if (eq)
+                return set_value(o, dashes, eq + 1, dest, err);
+        if (o->type == ARG_BOOL)
+                return set_value(o, dashes, "true", dest, err);
+        /* As Go's flag package: the next argument is the value even if it starts with a dash. */
+        if (*i + 1 >= argc)
+                return husk_error_set(err, EINVAL, "flag needs an argument: %s%.*s", dashes, (int) len, name);
+        (*i)++;
+        return set_value(o, dashes, argv[*i], dest, err);
+}
+
+int args_parse(const struct arg_opt *opts, size_t n_opts, unsigned flags, int argc, char **argv, void *dest,
+               struct args_result *ret, struct husk_error *err)
+{
+        char **pos = calloc((size_t) argc + 1, sizeof(char *));
+        if (!pos)
+                return husk_error_errno(err, ENOMEM, "parse arguments");
+        int n_pos = 0;
+        bool help = false;
+
+        for (int i = 0; i < argc; i++) {
+                const char *a = argv[i];
+                if (strcmp(a, "--") == 0) {
+                        for (i++; i < argc; i++)
+                                pos[n_pos++] = argv[i];
+                        break;
+                }
+                if (a[0] != '-' || a[1] == '\0') {
+                        if (flags & ARGS_STOP_AT_POSITIONAL) {
+                                for (; i < argc; i++)
+                                        pos[n_pos++] = argv[i];
+                                break;
+                        }
+                        pos[n_pos++] = argv[i];
+                        continue;
+                }
+                int r = parse_one(opts, n_opts, argc, argv, &i, dest, &help, err);
+                if (r < 0) {
+                        free(pos);
+                        return r;
+                }
+        }
+
+        pos[n_pos] = NULL;
+        ret->pos = pos;
+        ret->n_pos = n_pos;
+        ret->help = help;
+        return 0;
+}
+
+int args_format_flag(const struct arg_opt *opt, char *buf, size_t size)
+{
+        const char *v = opt->type == ARG_BOOL ? "" : " value";
+        if (opt->alias)
+                return snprintf(buf, size, "--%s%s, -%s%s", opt->name, v, opt->alias, v);
+        return snprintf(buf, size, "--%s%s", opt->name, v);
+}
