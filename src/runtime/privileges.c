@@ -13,28 +13,29 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "oci/capabilities.h"
 #include "runtime/process.h"
 #include "util/cleanup.h"
 
-/* The highest capability the running kernel knows. Read here rather than through
- * oci/capabilities.h so this file does not depend on the name table. 40 (CAP_CHECKPOINT_RESTORE)
- * is what every kernel since 5.9 reports; older kernels answer the file too. */
-static int kernel_cap_last_cap(struct husk_error *err)
+/* The highest capability of the running kernel. husk_cap_last_kernel() falls back to our table
+ * when /proc is unreadable; a kernel newer than the table would then keep its extra capabilities
+ * in the bounding set, so probe upwards: PR_CAPBSET_READ fails with EINVAL past the last one. */
+static int kernel_cap_last_cap(void)
 {
-        _cleanup_close_ int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return husk_error_errno(err, errno, "open /proc/sys/kernel/cap_last_cap");
-        char buf[16];
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        if (n < 0)
-                return husk_error_errno(err, errno, "read /proc/sys/kernel/cap_last_cap");
-        buf[n] = '\0';
-        char *end;
-        errno = 0;
-        long v = strtol(buf, &end, 10);
-        if (errno != 0 || end == buf || v < 0 || v > 63)
-                return husk_error_set(err, EINVAL, "/proc/sys/kernel/cap_last_cap: unexpected value \"%s\"", buf);
-        return (int) v;
+        int last = husk_cap_last_kernel();
+        while (last < 63 && prctl(PR_CAPBSET_READ, (unsigned long) last + 1, 0, 0, 0) >= 0)
+                last++;
+        return last;
+}
+
+/* "CAP_NET_ADMIN", or "capability 41" for one newer than our table. */
+static const char *cap_name(int cap, char buf[static 32])
+{
+        const char *name = husk_cap_to_name(cap);
+        if (name)
+                return name;
+        snprintf(buf, 32, "capability %d", cap);
+        return buf;
 }
 
 /* True when the kernel will refuse setgroups() for good: a user namespace whose
@@ -54,8 +55,10 @@ static int drop_bounding(uint64_t keep, int last_cap, struct husk_error *err)
         for (int cap = 0; cap <= last_cap; cap++) {
                 if (keep & (UINT64_C(1) << cap))
                         continue;
-                if (prctl(PR_CAPBSET_DROP, (unsigned long) cap, 0, 0, 0) < 0)
-                        return husk_error_errno(err, errno, "drop capability %d from the bounding set", cap);
+                if (prctl(PR_CAPBSET_DROP, (unsigned long) cap, 0, 0, 0) < 0) {
+                        char buf[32];
+                        return husk_error_errno(err, errno, "drop %s from the bounding set", cap_name(cap, buf));
+                }
         }
         return 0;
 }
@@ -89,10 +92,12 @@ static int set_ambient(uint64_t ambient, int last_cap, struct husk_error *err)
                 if (!(ambient & (UINT64_C(1) << cap)))
                         continue;
                 /* The kernel requires the capability in both permitted and inheritable. */
-                if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) cap, 0, 0) < 0)
+                if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) cap, 0, 0) < 0) {
+                        char buf[32];
                         return husk_error_errno(err, errno,
-                                                "raise ambient capability %d (it must also be permitted and inheritable)",
-                                                cap);
+                                                "raise ambient %s (it must also be permitted and inheritable)",
+                                                cap_name(cap, buf));
+                }
         }
         return 0;
 }
@@ -135,9 +140,7 @@ int husk_process_drop_privileges(const struct husk_process *p, struct husk_error
         }
 
         if (caps) {
-                last_cap = kernel_cap_last_cap(err);
-                if (last_cap < 0)
-                        return last_cap;
+                last_cap = kernel_cap_last_cap();
                 /* PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set: only root has it still. */
                 r = drop_bounding(p->capabilities.bounding, last_cap, err);
                 if (r < 0)
