@@ -1,1 +1,447 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * create: the runtime's side of the handshake. The runtime forks an intermediate process that joins
+ * and creates the namespaces and forks the container's init (init.c); the runtime writes the user
+ * namespace's id maps, runs the prestart/createRuntime hooks, and, once the init reports "created",
+ * writes the state. Until then any failure undoes everything: processes killed and reaped, the state
+ * directory removed. Mounts need no undoing: they live in the init's mount namespace and vanish with it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "oci/config.h"
+#include "oci/state.h"
+#include "runtime/console.h"
+#include "runtime/hooks.h"
+#include "runtime/init.h"
+#include "runtime/namespaces.h"
+#include "runtime/runtime.h"
+#include "runtime/state_store.h"
+#include "runtime/sync.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define PEER_INTERMEDIATE "container setup process"
+#define PEER_INIT         "container init"
+
+/* What must be undone if create fails after the state directory exists. */
+struct create_undo {
+        int root_fd;
+        int dir_fd;
+        const char *id;
+        pid_t intermediate;  /* > 0 until reaped */
+        int init_pidfd;      /* the init, once the intermediate reported it */
+        bool committed;
+};
+
+static void reap(pid_t pid)
+{
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+}
+
+static void create_undo_run(struct create_undo *u)
+{
+        if (!u->committed) {
+                if (u->intermediate > 0) {
+                        (void) kill(u->intermediate, SIGKILL);
+                        reap(u->intermediate);
+                }
+                if (u->init_pidfd >= 0) {
+                        /* A pidfd, not the pid: the init is not our child, so its pid could have been
+                         * reaped and reused by the time we get here. Killing the pid namespace's init
+                         * kills everything in it; the poll waits until it is gone (and with it its mount
+                         * namespace) before the state directory goes. */
+                        (void) pidfd_send_signal(u->init_pidfd, SIGKILL, NULL, 0);
+                        struct pollfd p = { .fd = u->init_pidfd, .events = POLLIN };
+                        while (poll(&p, 1, -1) < 0 && errno == EINTR)
+                                ;
+                        /* Reaps it when we are its subreaper (run); ECHILD otherwise. */
+                        siginfo_t si;
+                        (void) waitid((idtype_t) P_PIDFD, (id_t) u->init_pidfd, &si, WEXITED | WNOHANG);
+                }
+                if (u->dir_fd >= 0)
+                        (void) husk_store_remove(u->root_fd, u->id, NULL);
+        }
+        if (u->init_pidfd >= 0)
+                (void) close(u->init_pidfd);
+        if (u->dir_fd >= 0)
+                (void) close(u->dir_fd);
+        if (u->root_fd >= 0)
+                (void) close(u->root_fd);
+}
+
+static int resolve_rootfs(const char *bundle, const char *root_path, char **ret, struct husk_error *err)
+{
+        if (!root_path || !root_path[0])
+                return husk_error_set(err, EINVAL, "config.json: root.path: required");
+        _cleanup_free_ char *joined = NULL;
+        if (root_path[0] == '/')
+                joined = strdup(root_path);
+        else if (asprintf(&joined, "%s/%s", bundle, root_path) < 0)
+                joined = NULL;
+        if (!joined)
+                return husk_error_errno(err, ENOMEM, "rootfs");
+        _cleanup_free_ char *real = realpath(joined, NULL);
+        if (!real)
+                return husk_error_errno(err, errno, "rootfs \"%s\"", joined);
+        struct stat st;
+        if (stat(real, &st) < 0)
+                return husk_error_errno(err, errno, "rootfs \"%s\"", real);
+        if (!S_ISDIR(st.st_mode))
+                return husk_error_errno(err, ENOTDIR, "rootfs \"%s\"", real);
+        *ret = steal_ptr(real);
+        return 0;
+}
+
+/* exec.fifo is reopened by the init after it has dropped to the container's user (init.c), so that
+ * user must own it: the host uid its process.user.uid maps to. In a user namespace joined by path the
+ * mapping is not known here; then the fifo is opened up to writes by anyone, as runc's always is
+ * (0622): only processes that can reach the 0700 state root can get to it by path. */
+static int make_exec_fifo(int dir_fd, const struct husk_spec *spec, const struct husk_ns_plan *plan,
+                          struct husk_error *err)
+{
+        if (mkfifoat(dir_fd, HUSK_STORE_FIFO, 0600) < 0)
+                return husk_error_errno(err, errno, "mkfifo %s", HUSK_STORE_FIFO);
+        uint32_t uid = spec->process.user.uid;
+        if (plan->join_user) {
+                if (fchmodat(dir_fd, HUSK_STORE_FIFO, 0622, 0) < 0)
+                        return husk_error_errno(err, errno, "chmod %s", HUSK_STORE_FIFO);
+        } else {
+                if (plan->new_user &&
+                    husk_idmap_to_host(spec->linux_.uid_mappings, spec->linux_.n_uid_mappings, uid, &uid) < 0)
+                        return husk_error_set(err, EINVAL, "process.user.uid %u is not mapped in linux.uidMappings",
+                                              spec->process.user.uid);
+                if ((uid_t) uid != geteuid() && fchownat(dir_fd, HUSK_STORE_FIFO, (uid_t) uid, (gid_t) -1, 0) < 0)
+                        return husk_error_errno(err, errno, "chown %s to %u", HUSK_STORE_FIFO, uid);
+        }
+        int fd = openat(dir_fd, HUSK_STORE_FIFO, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+                return husk_error_errno(err, errno, "open %s", HUSK_STORE_FIFO);
+        return fd;
+}
+
+/* The intermediate process: joins the namespaces given by path, creates the user namespace (the
+ * parent maps it), then the others, and forks the init into them: a new pid (and time) namespace
+ * only applies to children of the process that unshared it. */
+static int intermediate_run(const struct husk_init_args *a, pid_t parent, struct husk_error *err)
+{
+        const struct husk_ns_plan *plan = a->plan;
+        /* A dying runtime must not leave us behind. The check closes the race with a parent that died
+         * before the prctl. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(1);
+
+        int fds[HUSK_NS_COUNT];
+        int r = husk_ns_open_joins(plan, fds, err);
+        if (r < 0)
+                return r;
+        r = husk_ns_enter_joins(plan, fds, err);
+        if (r < 0)
+                return r;
+
+        if (plan->new_user) {
+                if (unshare(CLONE_NEWUSER) < 0)
+                        return husk_error_errno(err, errno, "create user namespace");
+                r = husk_sync_send(a->sync_fd, HUSK_SYNC_USERNS_READY, 0, NULL, -1, err);
+                if (r < 0)
+                        return r;
+                r = husk_sync_expect(a->sync_fd, "container runtime", HUSK_SYNC_USERNS_DONE, NULL, NULL, err);
+                if (r < 0)
+                        return r;
+        }
+        if (plan->new_user || plan->join_user) {
+                /* Become the namespace's root, so that what is created next is created by it. */
+                if (setresgid(0, 0, 0) < 0)
+                        return husk_error_errno(err, errno, "setresgid 0 in the user namespace");
+                if (setresuid(0, 0, 0) < 0)
+                        return husk_error_errno(err, errno, "setresuid 0 in the user namespace");
+                /* A credential change clears the parent-death signal. */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(1);
+        }
+        if (plan->unshare_flags && unshare(plan->unshare_flags) < 0)
+                return husk_error_errno(err, errno, "create namespaces");
+        if (plan->time_offsets) {
+                r = husk_ns_write_time_offsets(&a->spec->linux_, err);
+                if (r < 0)
+                        return r;
+        }
+
+        pid_t pid = fork();
+        if (pid < 0)
+                return husk_error_errno(err, errno, "fork the container init");
+        if (pid == 0)
+                husk_init_main(a);
+        /* The pidfd is taken here, by the init's parent, because only until we exit can its pid not be
+         * reaped and reused. */
+        _cleanup_close_ int pidfd = pidfd_open(pid, 0);
+        if (pidfd < 0) {
+                int e = errno;
+                (void) kill(pid, SIGKILL);
+                return husk_error_errno(err, e, "pidfd_open of the container init");
+        }
+        return husk_sync_send(a->sync_fd, HUSK_SYNC_PID, (int32_t) pid, NULL, pidfd, err);
+}
+
+static int write_config_copy(int dir_fd, const char *data, size_t len, struct husk_error *err)
+{
+        /* The directory is new and locked by us: no reader can see a partial file, so no temp+rename. */
+        _cleanup_close_ int fd = openat(dir_fd, HUSK_STORE_CONFIG, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return husk_error_errno(err, errno, "create %s", HUSK_STORE_CONFIG);
+        while (len) {
+                ssize_t n = write(fd, data, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return husk_error_errno(err, n < 0 ? errno : EIO, "write %s", HUSK_STORE_CONFIG);
+                data += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+static void rfc3339_now(char buf[static 40])
+{
+        struct timespec ts;
+        struct tm tm;
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        (void) gmtime_r(&ts.tv_sec, &tm);
+        size_t n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+        (void) snprintf(buf + n, 40 - n, ".%09ldZ", ts.tv_nsec);
+}
+
+struct create_inputs {
+        const struct husk_create_opts *o;
+        const struct husk_spec *spec;
+        const char *raw_config;
+        size_t raw_len;
+        const char *bundle;
+        const char *rootfs;
+        const struct husk_ns_plan *plan;
+};
+
+static int run_parent_hooks(const struct create_inputs *in, pid_t pid, struct husk_error *err)
+{
+        const struct husk_hooks *h = &in->spec->hooks;
+        if (!h->prestart.n && !h->create_runtime.n)
+                return 0;
+        struct husk_state s;
+        husk_init_hook_state(in->spec, in->o->id, in->bundle, in->rootfs, pid, HUSK_STATUS_CREATING, &s);
+        _cleanup_free_ char *json = NULL;
+        int r = husk_state_to_json(&s, false, &json, err);
+        if (r < 0)
+                return r;
+        r = husk_hooks_run(&h->prestart, "prestart", json, err);
+        if (r < 0)
+                return r;
+        return husk_hooks_run(&h->create_runtime, "createRuntime", json, err);
+}
+
+/* The init reported "created": record it. Nothing may fail after the pid file. */
+static int commit(const struct create_inputs *in, int dir_fd, pid_t pid, struct husk_error *err)
+{
+        struct husk_state s;
+        husk_init_hook_state(in->spec, in->o->id, in->bundle, in->rootfs, pid, HUSK_STATUS_CREATED, &s);
+        char created[40];
+        rfc3339_now(created);
+        s.created = created;
+        s.owner = getuid();
+        s.own_pid_ns = (in->plan->unshare_flags & CLONE_NEWPID) != 0;
+        int r = husk_proc_start_time(pid, &s.pid_start_time, err);
+        if (r < 0)
+                return r;
+        r = write_config_copy(dir_fd, in->raw_config, in->raw_len, err);
+        if (r < 0)
+                return r;
+        r = husk_store_write_state(dir_fd, &s, err);
+        if (r < 0)
+                return r;
+        if (in->o->pid_file) {
+                char buf[16];
+                int n = snprintf(buf, sizeof(buf), "%d", (int) pid); /* no newline, as runc */
+                r = husk_write_file_atomic_at(AT_FDCWD, in->o->pid_file, buf, (size_t) n, 0644, false, err);
+                if (r < 0)
+                        return husk_error_prefix(err, "pid file: ");
+        }
+        return 0;
+}
+
+static int create_in_store(const struct husk_runtime *rt, const struct create_inputs *in, struct husk_error *err)
+{
+        const struct husk_spec *spec = in->spec;
+        const struct husk_create_opts *o = in->o;
+        _cleanup_(create_undo_run) struct create_undo u = {
+                .root_fd = -1, .dir_fd = -1, .id = o->id, .init_pidfd = -1,
+        };
+        int r;
+
+        u.root_fd = husk_store_open_root(rt->root, err);
+        if (u.root_fd < 0)
+                return u.root_fd;
+        /* Exclusive: a duplicate id fails here, before anything else exists. */
+        r = husk_store_create_dir(u.root_fd, o->id, err);
+        if (r < 0)
+                return r;
+        u.dir_fd = r;
+
+        _cleanup_close_ int fifo_fd = make_exec_fifo(u.dir_fd, spec, in->plan, err);
+        if (fifo_fd < 0)
+                return fifo_fd;
+
+        _cleanup_close_ int console_conn = -1;
+        if (o->console_socket) {
+                console_conn = husk_console_connect(o->console_socket, err);
+                if (console_conn < 0)
+                        return console_conn;
+        }
+
+        int pair[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return husk_error_errno(err, errno, "socketpair");
+        /* Declared after u: closed before u's undo runs, so an init that is still starting sees the end
+         * of the stream and exits on its own. */
+        _cleanup_close_ int sock = pair[0];
+        _cleanup_close_ int child_sock = pair[1];
+
+        struct husk_init_args ia = {
+                .spec = spec,
+                .opts = o,
+                .plan = in->plan,
+                .bundle = in->bundle,
+                .rootfs = in->rootfs,
+                .sync_fd = child_sock,
+                .fifo_fd = fifo_fd,
+                .console_fd = o->has_console_fd ? o->console_fd : console_conn,
+                .pdeathsig = false,
+        };
+        pid_t parent = getpid();
+        pid_t c1 = fork();
+        if (c1 < 0)
+                return husk_error_errno(err, errno, "fork");
+        if (c1 == 0) {
+                struct husk_error cerr = { 0 };
+                (void) close(sock);
+                if (intermediate_run(&ia, parent, &cerr) < 0) {
+                        husk_sync_send_error(child_sock, &cerr);
+                        _exit(1);
+                }
+                _exit(0);
+        }
+        u.intermediate = c1;
+        /* Only the children may hold their end, or their death would never read as end of stream. */
+        (void) close(steal_fd(child_sock));
+        (void) close(steal_fd(console_conn));
+
+        if (in->plan->new_user) {
+                r = husk_sync_expect(sock, PEER_INTERMEDIATE, HUSK_SYNC_USERNS_READY, NULL, NULL, err);
+                if (r < 0)
+                        return r;
+                r = husk_ns_write_idmaps(c1, &spec->linux_, husk_idmap_needs_setgroups_deny(geteuid()), err);
+                if (r < 0)
+                        return husk_error_prefix(err, "user namespace: ");
+                r = husk_sync_send(sock, HUSK_SYNC_USERNS_DONE, 0, NULL, -1, err);
+                if (r < 0)
+                        return r;
+        }
+        int32_t v;
+        r = husk_sync_expect(sock, PEER_INTERMEDIATE, HUSK_SYNC_PID, &v, &u.init_pidfd, err);
+        if (r < 0)
+                return r;
+        pid_t pid = (pid_t) v;
+        if (u.init_pidfd < 0 || pid <= 0)
+                return husk_error_set(err, EPROTO, "sync: no pidfd with the init's pid");
+        reap(c1);
+        u.intermediate = 0;
+
+        if (husk_init_needs_hook_sync(spec)) {
+                r = husk_sync_expect(sock, PEER_INIT, HUSK_SYNC_HOOKS_READY, NULL, NULL, err);
+                if (r < 0)
+                        return r;
+                r = run_parent_hooks(in, pid, err);
+                if (r < 0)
+                        return r;
+                r = husk_sync_send(sock, HUSK_SYNC_HOOKS_DONE, (int32_t) pid, NULL, -1, err);
+                if (r < 0)
+                        return r;
+        }
+        r = husk_sync_expect(sock, PEER_INIT, HUSK_SYNC_CREATED, NULL, NULL, err);
+        if (r < 0)
+                return r;
+        r = commit(in, u.dir_fd, pid, err);
+        if (r < 0)
+                return r;
+        r = husk_sync_send(sock, HUSK_SYNC_COMMITTED, 0, NULL, -1, err);
+        if (r < 0)
+                return r;
+        u.committed = true;
+        return 0;
+}
+
+int husk_container_create(const struct husk_runtime *rt, const struct husk_create_opts *o, struct husk_error *err)
+{
+        int r = husk_validate_id(o->id, err);
+        if (r < 0)
+                return r;
+
+        _cleanup_free_ char *bundle = realpath(o->bundle ? o->bundle : ".", NULL);
+        if (!bundle)
+                return husk_error_errno(err, errno, "bundle \"%s\"", o->bundle ? o->bundle : ".");
+        _cleanup_free_ char *config_path = NULL;
+        if (asprintf(&config_path, "%s/config.json", bundle) < 0)
+                return husk_error_errno(err, ENOMEM, "bundle");
+
+        /* Read once: the same bytes are parsed and copied into the state directory, so the copy is
+         * exactly what the container was created from even if the bundle changes meanwhile. */
+        _cleanup_free_ char *raw = NULL;
+        size_t raw_len = 0;
+        r = husk_read_file_at(AT_FDCWD, config_path, &raw, &raw_len, err);
+        if (r < 0)
+                return r;
+        _cleanup_(husk_spec_freep) struct husk_spec *spec = NULL;
+        r = husk_config_parse(raw, raw_len, "config.json", &spec, err);
+        if (r < 0)
+                return r;
+        if (!spec->has_process)
+                return husk_error_set(err, EINVAL, "config.json: process: required by create");
+
+        _cleanup_free_ char *rootfs = NULL;
+        r = resolve_rootfs(bundle, spec->root.path, &rootfs, err);
+        if (r < 0)
+                return r;
+        struct husk_ns_plan plan;
+        r = husk_ns_plan_build(spec, &plan, err);
+        if (r < 0)
+                return husk_error_prefix(err, "config.json: ");
+        if (spec->process.terminal && !o->console_socket && !o->has_console_fd)
+                return husk_error_set(err, EINVAL, "process.terminal is true: --console-socket is required");
+
+        struct create_inputs in = {
+                .o = o,
+                .spec = spec,
+                .raw_config = raw,
+                .raw_len = raw_len,
+                .bundle = bundle,
+                .rootfs = rootfs,
+                .plan = &plan,
+        };
+        return create_in_store(rt, &in, err);
+}

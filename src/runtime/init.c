@@ -1,1 +1,291 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "runtime/init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "oci/state.h"
+#include "runtime/console.h"
+#include "runtime/hooks.h"
+#include "runtime/process.h"
+#include "runtime/rootfs.h"
+#include "runtime/sync.h"
+#include "util/cleanup.h"
+
+#define INIT_PEER "container runtime"
+
+bool husk_init_needs_hook_sync(const struct husk_spec *spec)
+{
+        const struct husk_hooks *h = &spec->hooks;
+        return h->prestart.n || h->create_runtime.n || h->create_container.n || h->start_container.n;
+}
+
+void husk_init_hook_state(const struct husk_spec *spec, const char *id, const char *bundle, const char *rootfs,
+                          pid_t pid, enum husk_status status, struct husk_state *ret)
+{
+        *ret = (struct husk_state){
+                .oci_version = spec->oci_version,
+                .id = (char *) id,
+                .status = status,
+                .pid = pid,
+                .bundle = (char *) bundle,
+                .annotations = spec->annotations,
+                .n_annotations = spec->n_annotations,
+                .rootfs = (char *) rootfs,
+        };
+}
+
+static int run_hooks(const struct husk_init_args *a, const struct husk_hook_list *list, const char *kind, pid_t pid,
+                     enum husk_status status, struct husk_error *err)
+{
+        if (!list->n)
+                return 0;
+        struct husk_state s;
+        husk_init_hook_state(a->spec, a->opts->id, a->bundle, a->rootfs, pid, status, &s);
+        _cleanup_free_ char *json = NULL;
+        int r = husk_state_to_json(&s, false, &json, err);
+        if (r < 0)
+                return r;
+        return husk_hooks_run(list, kind, json, err);
+}
+
+/* A session keyring of its own, as runc does, so containers of the same uid do not share the
+ * host's (or each other's) keys. */
+static int join_session_keyring(const char *id, struct husk_error *err)
+{
+        if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, id) < 0 && errno != ENOSYS)
+                return husk_error_errno(err, errno, "join session keyring \"%s\"", id);
+        return 0;
+}
+
+static int set_names(const struct husk_spec *spec, struct husk_error *err)
+{
+        if (spec->hostname && spec->hostname[0] && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+                return husk_error_errno(err, errno, "sethostname \"%s\"", spec->hostname);
+        if (spec->domainname && spec->domainname[0] &&
+            setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+                return husk_error_errno(err, errno, "setdomainname \"%s\"", spec->domainname);
+        return 0;
+}
+
+/* Bind the pty slave over /dev/console. The target is opened with O_NOFOLLOW and mounted on through
+ * its fd: a /dev/console symlink planted in the image must not redirect the mount elsewhere in the
+ * container (e.g. over a masked /proc file, as in runc's CVE-2025-52565). */
+static int bind_dev_console(int slave, struct husk_error *err)
+{
+        _cleanup_close_ int target = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (target < 0 && errno == ENOENT)
+                target = open("/dev/console", O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (target < 0)
+                return husk_error_errno(err, errno, "open /dev/console");
+        struct stat st;
+        if (fstat(target, &st) < 0)
+                return husk_error_errno(err, errno, "stat /dev/console");
+        if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+                return husk_error_set(err, EINVAL, "/dev/console: not a regular file or device");
+        char src[32], dst[32];
+        (void) snprintf(src, sizeof(src), "/proc/self/fd/%d", slave);
+        (void) snprintf(dst, sizeof(dst), "/proc/self/fd/%d", target);
+        if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+                return husk_error_errno(err, errno, "bind mount the console on /dev/console");
+        return 0;
+}
+
+static int setup_console(const struct husk_init_args *a, struct husk_error *err)
+{
+        const struct husk_process *p = &a->spec->process;
+        if (!p->terminal)
+                return 0;
+        if (a->console_fd < 0)
+                return husk_error_set(err, EINVAL, "process.terminal requires --console-socket");
+
+        _cleanup_close_ int master = -1, slave = -1;
+        int r = husk_console_open(&master, &slave, err);
+        if (r < 0)
+                return r;
+        if (p->has_console_size) {
+                r = husk_console_set_size(master, p->console_height, p->console_width, err);
+                if (r < 0)
+                        return r;
+        }
+        unsigned int n = 0;
+        char name[32] = "/dev/console";
+        if (ioctl(master, TIOCGPTN, &n) == 0)
+                (void) snprintf(name, sizeof(name), "/dev/pts/%u", n);
+        r = husk_console_send_fd(a->console_fd, master, name, err);
+        if (r < 0)
+                return r;
+        r = bind_dev_console(slave, err);
+        if (r < 0)
+                return r;
+        r = husk_console_make_controlling(slave, err);
+        if (r < 0)
+                return r;
+        if (slave <= STDERR_FILENO)
+                (void) steal_fd(slave); /* it is stdio now */
+        return 0;
+}
+
+/* Everything up to "created": every error here reaches the caller of create through the parent. */
+static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **ret_exec, struct husk_error *err)
+{
+        const struct husk_spec *spec = a->spec;
+        int r;
+
+        /* The runtime may block signals (run uses a signalfd); the container must not inherit that. */
+        sigset_t none;
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+
+        /* Relative mount sources are relative to the bundle. */
+        if (chdir(a->bundle) < 0)
+                return husk_error_errno(err, errno, "chdir to bundle \"%s\"", a->bundle);
+        if (!a->opts->no_new_keyring) {
+                r = join_session_keyring(a->opts->id, err);
+                if (r < 0)
+                        return r;
+        }
+        if (a->plan->unshare_flags & CLONE_NEWNET) {
+                r = husk_ns_loopback_up(err);
+                if (r < 0)
+                        return r;
+        }
+        r = set_names(spec, err);
+        if (r < 0)
+                return r;
+
+        struct husk_rootfs_ctx rctx = {
+                .spec = spec,
+                .rootfs = a->rootfs,
+                .no_pivot = a->opts->no_pivot,
+                .in_userns = a->plan->new_user || a->plan->join_user,
+        };
+        r = husk_rootfs_prepare(&rctx, err);
+        if (r < 0)
+                return r;
+
+        /* The parent runs prestart/createRuntime now: after the mounts, before pivot (runtime.md). It
+         * also tells us our pid as the runtime sees it, which the state given to our hooks needs. */
+        pid_t pid = 0;
+        if (husk_init_needs_hook_sync(spec)) {
+                r = husk_sync_send(a->sync_fd, HUSK_SYNC_HOOKS_READY, 0, NULL, -1, err);
+                if (r < 0)
+                        return r;
+                int32_t v;
+                r = husk_sync_expect(a->sync_fd, INIT_PEER, HUSK_SYNC_HOOKS_DONE, &v, NULL, err);
+                if (r < 0)
+                        return r;
+                pid = (pid_t) v;
+        }
+        /* createContainer hooks: in the container's namespaces, but before pivot so their paths still
+         * resolve on the host (config.md). */
+        r = run_hooks(a, &spec->hooks.create_container, "createContainer", pid, HUSK_STATUS_CREATING, err);
+        if (r < 0)
+                return r;
+
+        r = husk_rootfs_pivot(&rctx, err);
+        if (r < 0)
+                return r;
+        r = husk_rootfs_finalize(&rctx, err);
+        if (r < 0)
+                return r;
+        r = husk_sysctl_apply(spec, err);
+        if (r < 0)
+                return r;
+        r = husk_process_apply_limits(&spec->process, &spec->linux_, err);
+        if (r < 0)
+                return r;
+        r = setup_console(a, err);
+        if (r < 0)
+                return r;
+        if (a->console_fd >= 0)
+                (void) close(a->console_fd);
+
+        /* A missing executable fails create, not start (as runc). */
+        _cleanup_free_ char *exec_path = NULL;
+        r = husk_process_resolve_exec(&spec->process, &exec_path, err);
+        if (r < 0)
+                return r;
+        r = husk_process_close_fds(a->opts->preserve_fds, err);
+        if (r < 0)
+                return r;
+
+        /* Privileges are dropped before "created" so that a failure (an unmapped uid, capabilities)
+         * still reaches the caller of create. Nothing after this needs privileges: exec.fifo is reopened
+         * through /proc/self/fd, which the kernel allows a process on its own fds whatever its
+         * credentials, and the parent made the fifo's owner the container user's host uid/gid, so the
+         * permission check on the inode passes without CAP_DAC_OVERRIDE. startContainer hooks then run
+         * as the container user, as in runc. */
+        r = husk_process_drop_privileges(&spec->process, err);
+        if (r < 0)
+                return r;
+
+        r = husk_sync_send(a->sync_fd, HUSK_SYNC_CREATED, 0, NULL, -1, err);
+        if (r < 0)
+                return r;
+        /* Wait until the state is written: if the runtime dies first, the end of the stream tells us,
+         * and an init nobody knows about must not stay behind on the fifo. */
+        r = husk_sync_expect(a->sync_fd, INIT_PEER, HUSK_SYNC_COMMITTED, NULL, NULL, err);
+        if (r < 0)
+                return r;
+
+        *ret_pid = pid;
+        *ret_exec = steal_ptr(exec_path);
+        return 0;
+}
+
+static int init_start(const struct husk_init_args *a, pid_t pid, const char *exec_path, struct husk_error *err)
+{
+        /* The fifo's O_PATH fd is reopened through /proc: the host path is out of reach after pivot. The
+         * open blocks until `start` opens the read side. */
+        char path[32];
+        (void) snprintf(path, sizeof(path), "/proc/self/fd/%d", a->fifo_fd);
+        _cleanup_close_ int fd = -1;
+        do
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+        while (fd < 0 && errno == EINTR);
+        if (fd < 0)
+                return husk_error_errno(err, errno, "open exec fifo");
+        if (write(fd, "0", 1) != 1)
+                return husk_error_errno(err, errno, "write exec fifo");
+        (void) close(steal_fd(fd));
+        (void) close(a->fifo_fd);
+
+        int r = run_hooks(a, &a->spec->hooks.start_container, "startContainer", pid, HUSK_STATUS_CREATED, err);
+        if (r < 0)
+                return r;
+        return husk_process_exec(&a->spec->process, exec_path, err);
+}
+
+_Noreturn void husk_init_main(const struct husk_init_args *a)
+{
+        struct husk_error err = { 0 };
+        pid_t pid = 0;
+        _cleanup_free_ char *exec_path = NULL;
+
+        if (init_create(a, &pid, &exec_path, &err) < 0) {
+                husk_sync_send_error(a->sync_fd, &err);
+                _exit(1);
+        }
+        /* Created: the runtime process that started us may now exit without taking us along. */
+        if (a->pdeathsig)
+                (void) prctl(PR_SET_PDEATHSIG, 0);
+        (void) close(a->sync_fd);
+
+        (void) init_start(a, pid, exec_path, &err);
+        /* create has returned and nobody listens on the handshake any more: the container's stderr
+         * (the caller's, or the pty) is the only place left to say why the container did not start. */
+        (void) dprintf(STDERR_FILENO, "husk: %s\n", err.msg);
+        _exit(127);
+}
