@@ -11,11 +11,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
-static inline void json_decrefp(json_t **j)
-{
-        if (*j)
-                json_decref(*j);
-}
+/* jansson's own cleanup helper (json_auto_t). */
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
 static int parse_root(struct husk_jctx *c, json_t *v, struct husk_root *root)

@@ -10,11 +10,7 @@
 
 #define DEFAULT_OCI_VERSION "1.2.0"
 
-static inline void json_decrefp(json_t **j)
-{
-        if (*j)
-                json_decref(*j);
-}
+/* jansson's own cleanup helper (json_auto_t). */
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
 static json_t *default_process(void)

@@ -14,11 +14,7 @@ static const char *const status_names[] = {
         [HUSK_STATUS_PAUSED] = "paused",     [HUSK_STATUS_STOPPED] = "stopped", NULL,
 };
 
-static inline void json_decrefp(json_t **j)
-{
-        if (*j)
-                json_decref(*j);
-}
+/* jansson's own cleanup helper (json_auto_t). */
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
 void husk_state_free(struct husk_state *s)
