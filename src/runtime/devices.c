@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -136,12 +137,12 @@ static int default_dev_tree(const struct husk_rootfs_ctx *ctx, int root_fd, stru
                 return dev;
         for (size_t i = 0; i < HUSK_ARRAY_SIZE(default_devs); i++) {
                 const struct default_dev *dd = &default_devs[i];
-                char shown[32], host[32];
+                char path[32];
                 if (listed_in_config(ctx->spec, dd->name))
                         continue; /* linux.devices replaces it below: do not make it twice */
-                (void) snprintf(shown, sizeof(shown), "/dev/%s", dd->name);
-                (void) snprintf(host, sizeof(host), "/dev/%s", dd->name);
-                int r = make_node(ctx->in_userns, dev, dd->name, shown, host, S_IFCHR, 0666,
+                (void) snprintf(path, sizeof(path), "/dev/%s", dd->name);
+                /* In a user namespace the host's node of the same path is bound instead. */
+                int r = make_node(ctx->in_userns, dev, dd->name, path, path, S_IFCHR, 0666,
                                   makedev(dd->major, dd->minor), 0, 0, err);
                 if (r < 0)
                         return r;
@@ -165,6 +166,7 @@ int husk_rootfs_setup_dev(const struct husk_rootfs_ctx *ctx, int root_fd, struct
 {
         /* Device modes from the config are exact only without the inherited umask. */
         _cleanup_(umask_restore) mode_t old_umask = umask(0);
+        (void) old_umask;
         int r;
 
         if (husk_rootfs_dev_is_tmpfs(ctx->spec)) {
