@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +39,7 @@ size_t husk_jpush_index(struct husk_jctx *c, size_t i)
         return jpush(c, "[%zu]", i);
 }
 
+__attribute__((format(printf, 3, 0)))
 static int vfail(struct husk_jctx *c, const char *key, const char *fmt, va_list ap)
 {
         char reason[HUSK_ERROR_MSG_MAX];
@@ -162,7 +162,7 @@ int husk_jval_int64(struct husk_jctx *c, json_t *v, int64_t min, int64_t max, in
                 n = json_integer_value(v);
         } else if (c->int_as_real && json_is_real(v)) {
                 double d = json_real_value(v);
-                if (!(d >= -TWO_POW_63 && d < TWO_POW_63) || d != floor(d))
+                if (!(d >= -TWO_POW_63 && d < TWO_POW_63) || (double) (int64_t) d != d)
                         return range_fail(c, min, max);
                 n = (int64_t) d;
         } else {
@@ -185,10 +185,16 @@ int husk_jval_uint64(struct husk_jctx *c, json_t *v, uint64_t *ret)
         }
         if (c->int_as_real && json_is_real(v)) {
                 double d = json_real_value(v);
-                if (!(d >= 0 && d <= TWO_POW_64) || d != floor(d))
+                if (!(d >= 0 && d <= TWO_POW_64))
                         return husk_jfail(c, "must be a non-negative integer");
                 /* 18446744073709551615 (RLIM_INFINITY as written by Go tools) rounds up to 2^64. */
-                *ret = d == TWO_POW_64 ? UINT64_MAX : (uint64_t) d;
+                if (d == TWO_POW_64) {
+                        *ret = UINT64_MAX;
+                        return 0;
+                }
+                if ((double) (uint64_t) d != d)
+                        return husk_jfail(c, "must be a non-negative integer");
+                *ret = (uint64_t) d;
                 return 0;
         }
         return husk_jfail(c, "must be a non-negative integer");
