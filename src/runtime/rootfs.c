@@ -180,7 +180,11 @@ int husk_rootfs_finalize(const struct husk_rootfs_ctx *ctx, struct husk_error *e
         _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return husk_error_errno(err, errno, "open \"/\"");
-        /* runc's order: read-only paths, then masks (a mask may sit inside a read-only path). */
+        /* runc's order: sysctls while /proc/sys is still writable, then read-only paths, then masks
+         * (a mask may sit inside a read-only path). */
+        r = husk_sysctl_apply(spec, err);
+        if (r < 0)
+                return r;
         r = husk_rootfs_readonly_paths(spec, root_fd, err);
         if (r < 0)
                 return r;

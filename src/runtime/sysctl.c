@@ -31,6 +31,40 @@ static bool valid_key_syntax(const char *key)
         return true;
 }
 
+/* Compare with runs of blanks collapsed: "250 32000 32 128" reads back tab-separated. */
+static bool same_value(const char *a, const char *b)
+{
+        for (;;) {
+                while (*a == ' ' || *a == '\t' || *a == '\n')
+                        a++;
+                while (*b == ' ' || *b == '\t' || *b == '\n')
+                        b++;
+                if (!*a || !*b)
+                        return !*a && !*b;
+                while (*a && *a != ' ' && *a != '\t' && *a != '\n' && *a == *b) {
+                        a++;
+                        b++;
+                }
+                if ((*a && *a != ' ' && *a != '\t' && *a != '\n') || (*b && *b != ' ' && *b != '\t' && *b != '\n'))
+                        return false;
+        }
+}
+
+/* husk_rootfs_finalize writes the sysctls before /proc/sys becomes read-only (runc's order); a later
+ * husk_sysctl_apply then finds every value in place and writes nothing. */
+static bool already_set(int sys_fd, const char *rel, const char *want)
+{
+        char cur[4096];
+        _cleanup_close_ int fd = openat(sys_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        ssize_t n = read(fd, cur, sizeof(cur) - 1);
+        if (n < 0 || (size_t) n == sizeof(cur) - 1)
+                return false;
+        cur[n] = '\0';
+        return same_value(cur, want);
+}
+
 int husk_sysctl_validate(const struct husk_spec *spec, const char *key, struct husk_error *err)
 {
         if (!key || !valid_key_syntax(key))
@@ -88,10 +122,12 @@ int husk_sysctl_apply(const struct husk_spec *spec, struct husk_error *err)
                 for (char *p = rel; *p; p++)
                         if (*p == '.')
                                 *p = '/';
+                const char *v = kv->value ? kv->value : "";
+                if (already_set(sys, rel, v))
+                        continue;
                 _cleanup_close_ int fd = openat(sys, rel, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)
                         return husk_error_errno(err, errno, "sysctl \"%s\": open /proc/sys/%s", kv->key, rel);
-                const char *v = kv->value ? kv->value : "";
                 size_t len = strlen(v);
                 ssize_t n = write(fd, v, len);
                 if (n < 0)
