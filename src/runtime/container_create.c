@@ -339,7 +339,11 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
                 return husk_error_errno(err, errno, "fork");
         if (c1 == 0) {
                 struct husk_error cerr = { 0 };
+                /* The state directory's flock belongs to its open file description: a copy kept
+                 * here would hold the lock for the init's whole life and block `start`. */
                 (void) close(sock);
+                (void) close(u.dir_fd);
+                (void) close(u.root_fd);
                 if (intermediate_run(&ia, parent, &cerr) < 0) {
                         husk_sync_send_error(child_sock, &cerr);
                         _exit(1);
