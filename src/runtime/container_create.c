@@ -353,7 +353,8 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
         u.intermediate = c1;
         /* Only the children may hold their end, or their death would never read as end of stream. */
         (void) close(steal_fd(child_sock));
-        (void) close(steal_fd(console_conn));
+        if (console_conn >= 0)
+                (void) close(steal_fd(console_conn));
 
         if (in->plan->new_user) {
                 r = husk_sync_expect(sock, PEER_INTERMEDIATE, HUSK_SYNC_USERNS_READY, NULL, NULL, err);
