@@ -182,6 +182,7 @@ static pid_t dead_pid(uint64_t *ret_start)
         pid_t pid = fork();
         if (pid == 0) {
                 char c;
+                (void) close(p[1]);
                 (void) read(p[0], &c, 1);
                 _exit(0);
         }
@@ -308,6 +309,8 @@ TEST(lock_waiter_sees_removal)
         CHECK(fd >= 0);
         pid_t pid = fork();
         if (pid == 0) {
+                /* The lock belongs to the open file, which fork shared: drop our reference to it. */
+                (void) close(fd);
                 struct husk_error cerr = { 0 };
                 int r = husk_store_open_dir(root_fd, "w", true, &cerr);
                 _exit(r == -ENOENT ? 0 : 1);
