@@ -308,7 +308,8 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
                 return fifo_fd;
 
         _cleanup_close_ int console_conn = -1;
-        if (o->console_socket) {
+        /* Without a terminal nothing is sent, and a listener (conmon) must not be left waiting. */
+        if (o->console_socket && spec->process.terminal) {
                 console_conn = husk_console_connect(o->console_socket, err);
                 if (console_conn < 0)
                         return console_conn;
