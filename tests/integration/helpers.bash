@@ -91,8 +91,9 @@ update_config() {
 
 # set_args ARG...: the container's process.args.
 set_args() {
-	local json
-	json="$(printf '%s\n' "$@" | jq -R . | jq -s .)"
+	local json a
+	# One jq -Rs per argument: arguments may hold newlines, and jq's --args would eat "-c".
+	json="$(for a in "$@"; do printf '%s' "$a" | jq -Rs .; done | jq -s .)"
 	update_config '.process.args = $a' --argjson a "$json"
 }
 
