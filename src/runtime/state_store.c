@@ -145,10 +145,18 @@ int husk_store_read_state(int dir_fd, struct husk_state **ret, struct husk_error
                 return husk_error_errno(err, -r, "read %s", name);
         }
         struct husk_state *s = NULL;
-        store_file_name(dir_fd, HUSK_STORE_STATE, name, sizeof(name));
-        r = husk_state_from_json(data, len, name, &s, err);
-        if (r < 0)
+        r = husk_state_from_json(data, len, HUSK_STORE_STATE, &s, err);
+        if (r < 0) {
+                /* The message starts with the name given; the directory is only looked up on
+                 * failure, since list reads every state file of the root. */
+                char dir[PATH_MAX], fdpath[32];
+                ssize_t n = readlink(husk_fd_path(dir_fd, fdpath), dir, sizeof(dir) - 1);
+                if (n > 0) {
+                        dir[n] = '\0';
+                        (void) husk_error_prefix(err, "%s/", dir);
+                }
                 return r;
+        }
         *ret = s;
         return 0;
 }
