@@ -308,8 +308,7 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
                 return fifo_fd;
 
         _cleanup_close_ int console_conn = -1;
-        /* Without a terminal nothing is sent, and a listener (conmon) must not be left waiting. */
-        if (o->console_socket && spec->process.terminal) {
+        if (o->console_socket) {
                 console_conn = husk_console_connect(o->console_socket, err);
                 if (console_conn < 0)
                         return console_conn;
@@ -439,6 +438,9 @@ int husk_container_create(const struct husk_runtime *rt, const struct husk_creat
                 return husk_error_prefix(err, "config.json: ");
         if (spec->process.terminal && !o->console_socket && !o->has_console_fd)
                 return husk_error_set(err, EINVAL, "process.terminal is true: --console-socket is required");
+        /* As runc: without a terminal nothing would ever be sent, leaving the listener waiting. */
+        if (!spec->process.terminal && o->console_socket)
+                return husk_error_set(err, EINVAL, "--console-socket given but process.terminal is false");
 
         struct create_inputs in = {
                 .o = o,
