@@ -112,8 +112,10 @@ static int set_final_capabilities(const struct husk_capabilities *c, int last_ca
         int r = set_capabilities(c, err);
         if (r < 0)
                 return r;
-        /* Ambient last: raising needs the capability in the final permitted and inheritable sets. */
-        return set_ambient(c->ambient, last_cap, err);
+        /* Ambient last: raising needs the capability in the final permitted and inheritable sets.
+         * runc's own default spec lists ambient capabilities without inheritable ones, and runc
+         * silently raises none of them; do the same rather than fail every such config. */
+        return set_ambient(c->ambient & c->permitted & c->inheritable, last_cap, err);
 }
 
 int husk_process_drop_privileges(const struct husk_process *p, struct husk_error *err)
