@@ -27,7 +27,7 @@ BUSYBOX="${BUSYBOX:-/bin/busybox}"
 # Applets linked into the bundle: everything the tests call inside a container.
 BUSYBOX_APPLETS=(sh ash cat echo ls mkdir touch rm sleep true false id hostname ip ifconfig stat tty
 	grep head tail wc env pwd printf test umask kill ps readlink mount df uptime seq cut tr sed awk
-	ulimit which mknod chmod chown dd nproc)
+	which mknod uname chmod chown dd nproc)
 
 # Fixed per-run template rootfs; each test copies it so a test may change its own rootfs freely.
 _rootfs_template() {
