@@ -281,6 +281,23 @@ int husk_container_run(const struct husk_runtime *rt, const struct husk_create_o
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
                 return husk_error_errno(err, errno, "run container \"%s\": PR_SET_CHILD_SUBREAPER", o->id);
 
+        /* Blocked before create, so that a signal sent to us while the container is being set up
+         * is forwarded once it runs rather than killing us and leaving the container behind. The
+         * init and the hooks reset their mask before exec. A signalfd, not a handler: no global
+         * state. */
+        sigset_t set;
+        (void) sigemptyset(&set);
+        static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
+        for (size_t i = 0; i < HUSK_ARRAY_SIZE(forwarded); i++)
+                (void) sigaddset(&set, forwarded[i]);
+        _cleanup_(saved_sigmask_restore) struct saved_sigmask mask = { 0 };
+        if (sigprocmask(SIG_BLOCK, &set, &mask.old) < 0)
+                return husk_error_errno(err, errno, "run container \"%s\": block signals", o->id);
+        mask.active = true;
+        _cleanup_close_ int sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sig_fd < 0)
+                return husk_error_errno(err, errno, "run container \"%s\": signalfd", o->id);
+
         r = husk_container_create(rt, &co, err);
         if (r < 0)
                 return r;
@@ -306,27 +323,6 @@ int husk_container_run(const struct husk_runtime *rt, const struct husk_create_o
         if (init_pidfd < 0) {
                 discard_container(rt, o->id);
                 return husk_error_prefix(err, "run container \"%s\": ", o->id);
-        }
-
-        /* Signals are blocked only from here: the init, forked during create, must not inherit a
-         * blocked mask into the user process. A signalfd, not a handler: no global state. */
-        sigset_t set;
-        (void) sigemptyset(&set);
-        static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
-        for (size_t i = 0; i < HUSK_ARRAY_SIZE(forwarded); i++)
-                (void) sigaddset(&set, forwarded[i]);
-        _cleanup_(saved_sigmask_restore) struct saved_sigmask mask = { 0 };
-        if (sigprocmask(SIG_BLOCK, &set, &mask.old) < 0) {
-                r = husk_error_errno(err, errno, "run container \"%s\": block signals", o->id);
-                discard_container(rt, o->id);
-                return r;
-        }
-        mask.active = true;
-        _cleanup_close_ int sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (sig_fd < 0) {
-                r = husk_error_errno(err, errno, "run container \"%s\": signalfd", o->id);
-                discard_container(rt, o->id);
-                return r;
         }
 
         _cleanup_(saved_tty_restore) struct saved_tty tty = { .fd = STDIN_FILENO };
