@@ -98,16 +98,24 @@ _failing_hook() {
 	_failing_hook createContainer
 }
 
-@test "a failing poststart hook does not stop the container from running" {
-	# runtime.md: errors of poststart hooks are logged, the operation goes on.
+@test "a failing poststart hook fails start and stops the container" {
+	# runtime.md (lifecycle step 9): the runtime generates an error, stops the container and goes on
+	# with poststop.
 	is_runc && skip "runc 1.1 runs poststart hooks at create and fails create"
 	update_config '.hooks.poststart = [{"path": "/bin/false"}]'
+	update_config '.hooks.poststop = [$h]' --argjson h "$(hook_json poststop)"
 	set_args sh -c 'echo ran > /hooks/ran; sleep 100'
 	create_ok
 	run rt start "$ID"
-	wait_for_file "$HOOKS/ran"
-	[ "$status" -eq 0 ]
-	[ "$(container_status)" = running ]
+	echo "$output"
+	[ "$status" -ne 0 ]
+	wait_for_status stopped
+	# The process had been started: the hook runs after it.
+	[ -s "$HOOKS/ran" ]
+	# Step 12, poststop, happens when the container is deleted.
+	rt delete "$ID"
+	[ -s "$HOOKS/poststop.json" ]
+	assert_nothing_left
 }
 
 @test "a failing poststop hook does not prevent delete" {
