@@ -15,7 +15,7 @@ leak_snapshot() {
 	: >"$dir/procs"
 	for p in /proc/[0-9]*; do
 		p="${p#/proc/}"
-		cmd="$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" || continue
+		cmd="$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")" || continue
 		r="$(awk '$5 == "/" { print $4; exit }' "/proc/$p/mountinfo" 2>/dev/null)" || true
 		r2="$(readlink "/proc/$p/root" 2>/dev/null)" || true
 		if [[ "$r" == *"$run"* || "$r2" == *"$run"* || "$cmd" == *"$pfx-"* || "$r" == */bundle/rootfs* ]]; then

@@ -154,6 +154,28 @@ _wait_signal() {
 	done
 }
 
+@test "kill --all without a pid namespace reaches every process of the container" {
+	# Without a pid namespace, killing the init does not take its children along: the runtime has to
+	# find them (runc: through the container's cgroup).
+	remove_ns pid
+	mkdir -p "$BATS_TEST_TMPDIR/out"
+	add_bind "$BATS_TEST_TMPDIR/out" /out
+	set_args sh -c 'sleep 100 & sleep 100 & echo started > /out/ready; wait'
+	start_ok
+	wait_for_file "$BATS_TEST_TMPDIR/out/ready"
+	pid="$(rt state "$ID" | jq .pid)"
+	children="$(cat /proc/"$pid"/task/*/children)"
+	[ -n "$children" ]
+	run rt kill --all "$ID" KILL
+	[ "$status" -eq 0 ]
+	wait_for_status stopped
+	sleep 0.2
+	for c in $children; do
+		echo "child $c: $(cat /proc/$c/stat 2>/dev/null)"
+		! kill -0 "$c" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$c/stat")" = Z ]
+	done
+}
+
 @test "kill of a stopped container fails" {
 	set_args true
 	start_ok
