@@ -160,10 +160,10 @@ static int intermediate_run(const struct husk_init_args *a, pid_t parent, struct
         if (plan->new_user) {
                 if (unshare(CLONE_NEWUSER) < 0)
                         return husk_error_errno(err, errno, "create user namespace");
-                r = husk_sync_send(a->sync_fd, HUSK_SYNC_USERNS_READY, 0, NULL, -1, err);
+                r = husk_sync_send(a->intermediate_sync_fd, HUSK_SYNC_USERNS_READY, 0, NULL, -1, err);
                 if (r < 0)
                         return r;
-                r = husk_sync_expect(a->sync_fd, "container runtime", HUSK_SYNC_USERNS_DONE, NULL, NULL, err);
+                r = husk_sync_expect(a->intermediate_sync_fd, "container runtime", HUSK_SYNC_USERNS_DONE, NULL, NULL, err);
                 if (r < 0)
                         return r;
         }
@@ -198,7 +198,7 @@ static int intermediate_run(const struct husk_init_args *a, pid_t parent, struct
                 (void) kill(pid, SIGKILL);
                 return husk_error_errno(err, e, "pidfd_open of the container init");
         }
-        return husk_sync_send(a->sync_fd, HUSK_SYNC_PID, (int32_t) pid, NULL, pidfd, err);
+        return husk_sync_send(a->intermediate_sync_fd, HUSK_SYNC_PID, (int32_t) pid, NULL, pidfd, err);
 }
 
 static int write_config_copy(int dir_fd, const char *data, size_t len, struct husk_error *err)
@@ -321,6 +321,12 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
          * of the stream and exits on its own. */
         _cleanup_close_ int sock = pair[0];
         _cleanup_close_ int child_sock = pair[1];
+        /* The init gets a socket of its own: on a shared one its first message could overtake the
+         * intermediate's pid message. */
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return husk_error_errno(err, errno, "socketpair");
+        _cleanup_close_ int init_sock = pair[0];
+        _cleanup_close_ int init_child_sock = pair[1];
 
         struct husk_init_args ia = {
                 .spec = spec,
@@ -328,7 +334,8 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
                 .plan = in->plan,
                 .bundle = in->bundle,
                 .rootfs = in->rootfs,
-                .sync_fd = child_sock,
+                .sync_fd = init_child_sock,
+                .intermediate_sync_fd = child_sock,
                 .fifo_fd = fifo_fd,
                 .console_fd = o->has_console_fd ? o->console_fd : console_conn,
                 .pdeathsig = false,
@@ -342,6 +349,7 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
                 /* The state directory's flock belongs to its open file description: a copy kept
                  * here would hold the lock for the init's whole life and block `start`. */
                 (void) close(sock);
+                (void) close(init_sock);
                 (void) close(u.dir_fd);
                 (void) close(u.root_fd);
                 if (intermediate_run(&ia, parent, &cerr) < 0) {
@@ -353,6 +361,7 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
         u.intermediate = c1;
         /* Only the children may hold their end, or their death would never read as end of stream. */
         (void) close(steal_fd(child_sock));
+        (void) close(steal_fd(init_child_sock));
         if (console_conn >= 0)
                 (void) close(steal_fd(console_conn));
 
@@ -378,23 +387,23 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
         u.intermediate = 0;
 
         if (husk_init_needs_hook_sync(spec)) {
-                r = husk_sync_expect(sock, PEER_INIT, HUSK_SYNC_HOOKS_READY, NULL, NULL, err);
+                r = husk_sync_expect(init_sock, PEER_INIT, HUSK_SYNC_HOOKS_READY, NULL, NULL, err);
                 if (r < 0)
                         return r;
                 r = run_parent_hooks(in, pid, err);
                 if (r < 0)
                         return r;
-                r = husk_sync_send(sock, HUSK_SYNC_HOOKS_DONE, (int32_t) pid, NULL, -1, err);
+                r = husk_sync_send(init_sock, HUSK_SYNC_HOOKS_DONE, (int32_t) pid, NULL, -1, err);
                 if (r < 0)
                         return r;
         }
-        r = husk_sync_expect(sock, PEER_INIT, HUSK_SYNC_CREATED, NULL, NULL, err);
+        r = husk_sync_expect(init_sock, PEER_INIT, HUSK_SYNC_CREATED, NULL, NULL, err);
         if (r < 0)
                 return r;
         r = commit(in, u.dir_fd, pid, err);
         if (r < 0)
                 return r;
-        r = husk_sync_send(sock, HUSK_SYNC_COMMITTED, 0, NULL, -1, err);
+        r = husk_sync_send(init_sock, HUSK_SYNC_COMMITTED, 0, NULL, -1, err);
         if (r < 0)
                 return r;
         u.committed = true;

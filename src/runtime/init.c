@@ -274,6 +274,8 @@ _Noreturn void husk_init_main(const struct husk_init_args *a)
         pid_t pid = 0;
         _cleanup_free_ char *exec_path = NULL;
 
+        /* Only the intermediate may hold its socket: its exit must read as the end of that stream. */
+        (void) close(a->intermediate_sync_fd);
         if (init_create(a, &pid, &exec_path, &err) < 0) {
                 husk_sync_send_error(a->sync_fd, &err);
                 _exit(1);

@@ -19,7 +19,10 @@ struct husk_init_args {
         const struct husk_ns_plan *plan;
         const char *bundle;                /* absolute */
         const char *rootfs;                /* absolute */
-        int sync_fd;                       /* child end of the handshake socket */
+        int sync_fd;                       /* the init's end of its handshake socket */
+        int intermediate_sync_fd;          /* the intermediate's end of its own handshake socket: the
+                                            * init closes it first. Two sockets, because the init may
+                                            * speak before the intermediate has sent its pid. */
         int fifo_fd;                       /* O_PATH fd of <state>/exec.fifo */
         int console_fd;                    /* connected console socket, or -1 */
         bool pdeathsig;                    /* the init is the runtime's direct child and set PR_SET_PDEATHSIG */
