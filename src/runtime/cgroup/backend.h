@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to src/runtime/cgroup/: the two backends behind cgroup.h. cgroup.c (the dispatcher: layout
+ * detection, path resolution, which backend does what on a hybrid host) calls these.
+ * On a hybrid host v1 carries every controller it has, and the v2 tree is used for placement and for
+ * the controllers only it has (here: hugetlb); `unified` keys are refused unless v2 alone is in use.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "oci/spec.h"
+#include "runtime/cgroup/cgroup.h"
+#include "util/error.h"
+
+struct husk_cg1; /* v1: a directory per used controller; v1.c */
+struct husk_cg2; /* v2: one directory; v2.c */
+
+struct husk_cgroup {
+        enum husk_cgroup_mode mode;
+        char *path;           /* "/husk/<id>": the same below every hierarchy */
+        struct husk_cg1 *v1;  /* V1 and HYBRID */
+        struct husk_cg2 *v2;  /* V2 and HYBRID */
+};
+
+/* ---- v2 (unified) ---- */
+/* mount: where the cgroup2 filesystem is mounted ("/sys/fs/cgroup" or "/sys/fs/cgroup/unified").
+ * `r` may be NULL (hybrid placement only). Creates the directory and its parents, enabling in each
+ * parent's cgroup.subtree_control the controllers the resources need (only those the parent offers),
+ * applies r, opens cgroup.procs. */
+int husk_cg2_create(const char *mount, const char *path, const struct husk_resources *r, struct husk_cg2 **ret,
+                    struct husk_error *err);
+int husk_cg2_load(const char *mount, const char *path, struct husk_cg2 **ret, struct husk_error *err);
+int husk_cg2_enter_self(const struct husk_cg2 *cg, struct husk_error *err);
+int husk_cg2_update(struct husk_cg2 *cg, const struct husk_resources *r, struct husk_error *err);
+int husk_cg2_freeze(struct husk_cg2 *cg, bool frozen, struct husk_error *err);
+int husk_cg2_is_frozen(struct husk_cg2 *cg, bool *ret, struct husk_error *err);
+int husk_cg2_pids(struct husk_cg2 *cg, pid_t **ret, size_t *ret_n, struct husk_error *err);
+int husk_cg2_kill(struct husk_cg2 *cg, int sig, struct husk_error *err);
+int husk_cg2_destroy(struct husk_cg2 *cg, struct husk_error *err);
+int husk_cg2_stats(struct husk_cg2 *cg, struct husk_cgroup_stats *ret, struct husk_error *err);
+void husk_cg2_free(struct husk_cg2 *cg);
+
+/* ---- v1 ---- */
+/* Creates <controller mount>/<path> for each controller the container needs (see cgroup.h), applies
+ * r, opens each cgroup.procs. */
+int husk_cg1_create(const char *path, const struct husk_resources *r, struct husk_cg1 **ret, struct husk_error *err);
+int husk_cg1_load(const char *path, struct husk_cg1 **ret, struct husk_error *err);
+int husk_cg1_enter_self(const struct husk_cg1 *cg, struct husk_error *err);
+int husk_cg1_update(struct husk_cg1 *cg, const struct husk_resources *r, struct husk_error *err);
+int husk_cg1_freeze(struct husk_cg1 *cg, bool frozen, struct husk_error *err);
+int husk_cg1_is_frozen(struct husk_cg1 *cg, bool *ret, struct husk_error *err);
+int husk_cg1_pids(struct husk_cg1 *cg, pid_t **ret, size_t *ret_n, struct husk_error *err);
+int husk_cg1_kill(struct husk_cg1 *cg, int sig, struct husk_error *err);
+int husk_cg1_destroy(struct husk_cg1 *cg, struct husk_error *err);
+int husk_cg1_stats(struct husk_cg1 *cg, struct husk_cgroup_stats *ret, struct husk_error *err);
+void husk_cg1_free(struct husk_cg1 *cg);
+
+/* ---- pure translations (unit-tested; v2.c and v1.c share them) ---- */
+/* v1 cpu.shares (2..262144) -> v2 cpu.weight (1..10000), the formula runc and crun use. */
+uint64_t husk_cg_shares_to_weight(uint64_t shares);
+/* v1 blkio weight (10..1000) -> v2 io.weight (1..10000), as runc. */
+uint64_t husk_cg_blkio_weight_to_io_weight(uint64_t weight);

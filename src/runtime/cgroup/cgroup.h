@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cgroups: what a container may use. One interface, backends for v1 (a hierarchy per controller),
+ * v2 (unified) and hybrid hosts (v1 controllers plus a v2 tree beside them: the container is placed
+ * in both). The backend is chosen from what the host mounts (/proc/self/mountinfo).
+ *
+ * Start-path rules (see shared/PERFORMANCE.md): on v1, creating a cpuset cgroup and freezing an
+ * empty freezer cgroup flip kernel static keys (milliseconds each on this VM). So a v1 controller
+ * directory is only created when the container needs it: always the ones that track processes and
+ * enforce the defaults (pids, memory, devices, freezer, and name=systemd when mounted), the others
+ * (cpu, cpuacct, cpuset, blkio, hugetlb, net_cls, net_prio, rdma...) only when linux.resources sets
+ * something they own. Delete never freezes an empty cgroup.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "oci/spec.h"
+#include "util/error.h"
+
+enum husk_cgroup_mode {
+        HUSK_CGROUP_NONE,   /* no cgroup filesystem mounted: every operation fails with ENOTSUP */
+        HUSK_CGROUP_V1,     /* v1 controllers only */
+        HUSK_CGROUP_HYBRID, /* v1 controllers plus a cgroup2 tree (e.g. /sys/fs/cgroup/unified) */
+        HUSK_CGROUP_V2,     /* unified */
+};
+
+/* The container's cgroup: opaque, owned by the backend. */
+struct husk_cgroup;
+
+/* What create needs to know, all resolved before the container's processes exist. */
+struct husk_cgroup_config {
+        const char *id;                   /* container id */
+        const char *cgroups_path;         /* linux.cgroupsPath; NULL or "": the default, "/husk/<id>" */
+        const struct husk_resources *resources; /* NULL: none */
+        bool systemd;                     /* --systemd-cgroup ("slice:prefix:name"); refused for now */
+};
+
+/* The host's layout. */
+int husk_cgroup_detect_mode(enum husk_cgroup_mode *ret, struct husk_error *err);
+
+/*
+ * Create the container's cgroup(s), apply the resources, and open what the container's first process
+ * needs to join them. Nothing of the container runs yet. On failure nothing is left behind.
+ */
+int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup **ret, struct husk_error *err);
+
+/*
+ * Called in the intermediate process (a fork of create, before it unshares the cgroup namespace and
+ * forks the init): move the calling process into the container's cgroup(s), so the init and
+ * everything after it is born inside. Uses only fds opened by husk_cgroup_create: async-signal-safe,
+ * no allocation.
+ */
+int husk_cgroup_enter_self(const struct husk_cgroup *cg, struct husk_error *err);
+
+/* The path recorded in state.json ("/husk/<id>", the same below every hierarchy); and reopening a
+ * container's cgroup from it in later commands (start, kill, delete, pause, update, ps...). */
+const char *husk_cgroup_path(const struct husk_cgroup *cg);
+int husk_cgroup_load(const char *path, struct husk_cgroup **ret, struct husk_error *err);
+
+/* Change limits of a running container (update); fields that are not set stay as they are. */
+int husk_cgroup_update(struct husk_cgroup *cg, const struct husk_resources *r, struct husk_error *err);
+
+/* pause/resume: freeze (v1 freezer.state FROZEN, v2 cgroup.freeze 1) and wait until the kernel says
+ * it is complete; thaw. */
+int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error *err);
+int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error *err);
+
+/* Every process of the container's cgroup (recursively), for ps and kill --all. Caller frees. */
+int husk_cgroup_pids(struct husk_cgroup *cg, pid_t **ret, size_t *ret_n, struct husk_error *err);
+
+/* Signal every process (v2 SIGKILL: cgroup.kill where present; otherwise freeze, signal each, thaw, so
+ * none can fork away meanwhile). */
+int husk_cgroup_kill(struct husk_cgroup *cg, int sig, struct husk_error *err);
+
+/* Remove the cgroup(s) (children first), once their processes are gone; waits briefly for the kernel
+ * to release a cgroup whose last process just died (EBUSY). Missing directories are not an error. */
+int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error *err);
+
+void husk_cgroup_free(struct husk_cgroup *cg);
+static inline void husk_cgroup_freep(struct husk_cgroup **cg)
+{
+        if (*cg)
+                husk_cgroup_free(*cg);
+}
+
+/* Stats, as `events --stats` reports them (runc's field names). */
+struct husk_cgroup_stats {
+        uint64_t cpu_usage_ns, cpu_user_ns, cpu_system_ns;
+        uint64_t cpu_throttled_periods, cpu_throttled_ns;
+        uint64_t memory_usage, memory_max_usage, memory_limit, memory_swap_usage, memory_oom_events;
+        uint64_t pids_current, pids_limit; /* limit 0 = max */
+        uint64_t io_read_bytes, io_write_bytes, io_read_ops, io_write_ops;
+        uint64_t hugetlb_usage; /* sum over page sizes */
+};
+int husk_cgroup_stats(struct husk_cgroup *cg, struct husk_cgroup_stats *ret, struct husk_error *err);
