@@ -219,14 +219,15 @@ static int write_config_copy(int dir_fd, const char *data, size_t len, struct hu
         return 0;
 }
 
-static void rfc3339_now(char buf[static 40])
+static void rfc3339_now(char buf[static 80])
 {
         struct timespec ts;
         struct tm tm;
         (void) clock_gettime(CLOCK_REALTIME, &ts);
         (void) gmtime_r(&ts.tv_sec, &tm);
-        size_t n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-        (void) snprintf(buf + n, 40 - n, ".%09ldZ", ts.tv_nsec);
+        /* Not strftime: it calls tzset, which reads /etc/localtime on every create for nothing. */
+        (void) snprintf(buf, 80, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }
 
 struct create_inputs {
@@ -261,7 +262,7 @@ static int commit(const struct create_inputs *in, int dir_fd, pid_t pid, struct 
 {
         struct husk_state s;
         husk_init_hook_state(in->spec, in->o->id, in->bundle, in->rootfs, pid, HUSK_STATUS_CREATED, &s);
-        char created[40];
+        char created[80];
         rfc3339_now(created);
         s.created = created;
         s.owner = getuid();
