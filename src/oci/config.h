@@ -20,3 +20,11 @@ int husk_config_load(const char *path, struct husk_spec **ret, struct husk_error
  * or the rootless variant (user namespace with the caller's ids mapped, no network namespace...).
  * Returned as pretty-printed JSON text, caller frees. */
 int husk_config_default_json(bool rootless, uid_t uid, gid_t gid, char **ret, struct husk_error *err);
+
+/* A linux.resources object on its own, as `update -r FILE` reads it (runc's format). Only the fields
+ * present are set (their has_* flags say so). `name` prefixes errors ("resources.json: memory.limit: ...").
+ * On success *ret is filled; release it with husk_resources_free_contents(). */
+int husk_resources_parse(const char *data, size_t len, const char *name, struct husk_resources *ret,
+                         struct husk_error *err);
+/* Free what a struct husk_resources points to (not the struct itself). */
+void husk_resources_free_contents(struct husk_resources *r);

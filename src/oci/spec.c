@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oci/config.h"
 #include "util/cleanup.h"
 
 #ifndef CLONE_NEWTIME
@@ -49,7 +50,8 @@ static void hook_list_free(struct husk_hook_list *l)
         free(l->hooks);
 }
 
-static void resources_free(struct husk_resources *r)
+/* Also used by `update -r` (oci/config.h), which parses a resources object on its own. */
+void husk_resources_free_contents(struct husk_resources *r)
 {
         for (size_t i = 0; r->devices && i < r->n_devices; i++)
                 free(r->devices[i].access);
@@ -102,7 +104,7 @@ static void linux_free(struct husk_linux *l)
                 free(l->devices[i].path);
         free(l->devices);
         free(l->cgroups_path);
-        resources_free(&l->resources);
+        husk_resources_free_contents(&l->resources);
         free(l->rootfs_propagation);
         seccomp_free(&l->seccomp);
         kv_free(l->sysctl, l->n_sysctl);

@@ -58,3 +58,26 @@ void husk_state_list_free(struct husk_state **list, size_t n);
  * socket, the caller's terminal is relayed to the container's pty. */
 int husk_container_run(const struct husk_runtime *rt, const struct husk_create_opts *o, bool detach,
                        int *ret_exit, struct husk_error *err);
+
+/* ---- cgroup commands (container_cgroup_ops.c). A container without a recorded cgroup (created
+ * where no cgroup filesystem is mounted) fails them with ENOTSUP. ---- */
+struct husk_resources;
+struct husk_cgroup_stats;
+
+/* pause: freeze every process of a running container (status becomes paused); resume: thaw a paused
+ * one. Both wait until the kernel reports the change complete. */
+int husk_container_pause(const struct husk_runtime *rt, const char *id, struct husk_error *err);
+int husk_container_resume(const struct husk_runtime *rt, const char *id, struct husk_error *err);
+
+/* update: change the limits of a created, running or paused container; only the fields set in r
+ * (their has_* flags, non-NULL strings) change. */
+int husk_container_update(const struct husk_runtime *rt, const char *id, const struct husk_resources *r,
+                          struct husk_error *err);
+
+/* ps: the pids of every process in the container's cgroup (host pid namespace), sorted. Caller frees. */
+int husk_container_ps(const struct husk_runtime *rt, const char *id, pid_t **ret, size_t *ret_n,
+                      struct husk_error *err);
+
+/* The container's cgroup statistics (for `events --stats`). */
+int husk_container_stats(const struct husk_runtime *rt, const char *id, struct husk_cgroup_stats *ret,
+                         struct husk_error *err);
