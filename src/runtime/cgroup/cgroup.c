@@ -1,1 +1,218 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The dispatcher: which backend does what. V1 and HYBRID: the v1 backend carries every resource; on
+ * HYBRID the container is also placed in the cgroup2 tree, without resources: that tree's controllers
+ * (hugetlb here) are not enabled at its root, and enabling them would mean writing the host's root
+ * cgroup, which a runtime must not reconfigure. V2: the v2 backend alone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/cgroup/backend.h"
+#include "runtime/cgroup/cgroup_internal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+int husk_cgroup_detect_mode(enum husk_cgroup_mode *ret, struct husk_error *err)
+{
+        struct husk_cg_layout l;
+        int r = husk_cg_read_layout(&l, err);
+        if (r < 0)
+                return r;
+        *ret = l.mode;
+        return 0;
+}
+
+void husk_cgroup_free(struct husk_cgroup *cg)
+{
+        if (!cg)
+                return;
+        husk_cg1_free(cg->v1);
+        husk_cg2_free(cg->v2);
+        free(cg->path);
+        free(cg);
+}
+
+static int no_cgroups(struct husk_error *err)
+{
+        return husk_error_set(err, ENOTSUP, "cgroups: no cgroup filesystem is mounted on this host");
+}
+
+/* The undo of a create that failed half-way. */
+static void cgroup_undo(struct husk_cgroup **p)
+{
+        if (!*p)
+                return;
+        (void) husk_cgroup_destroy(*p, NULL);
+        husk_cgroup_free(*p);
+}
+
+static int resolve(const struct husk_cgroup_config *cfg, const struct husk_cg_layout *l, char **ret,
+                   struct husk_error *err)
+{
+        _cleanup_free_ char *proc = NULL;
+        char own[HUSK_CG_MOUNT_MAX];
+        bool relative = cfg->cgroups_path && cfg->cgroups_path[0] && cfg->cgroups_path[0] != '/';
+        if (relative && !cfg->systemd) {
+                size_t len;
+                int r = husk_read_file_at(AT_FDCWD, "/proc/self/cgroup", &proc, &len, err);
+                if (r < 0)
+                        return r;
+                r = husk_cg_own_path(proc, l->mode == HUSK_CGROUP_V2, own, sizeof(own), err);
+                if (r < 0)
+                        return husk_error_prefix(err, "linux.cgroupsPath \"%s\": ", cfg->cgroups_path);
+        }
+        return husk_cg_resolve_path(cfg->id, cfg->cgroups_path, cfg->systemd, proc ? own : NULL, ret, err);
+}
+
+int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup **ret, struct husk_error *err)
+{
+        struct husk_cg_layout l;
+        int r = husk_cg_read_layout(&l, err);
+        if (r < 0)
+                return r;
+        if (l.mode == HUSK_CGROUP_NONE)
+                return no_cgroups(err);
+        _cleanup_free_ char *path = NULL;
+        r = resolve(cfg, &l, &path, err);
+        if (r < 0)
+                return r;
+
+        _cleanup_(cgroup_undo) struct husk_cgroup *cg = calloc(1, sizeof(*cg));
+        if (!cg)
+                return husk_error_errno(err, ENOMEM, "cgroup");
+        cg->mode = l.mode;
+        cg->path = strdup(path);
+        if (!cg->path)
+                return husk_error_errno(err, ENOMEM, "cgroup");
+        if (l.mode != HUSK_CGROUP_V2) {
+                r = husk_cg1_create_in(&l, path, cfg->resources, &cg->v1, err);
+                if (r < 0)
+                        return r;
+        }
+        if (l.mode != HUSK_CGROUP_V1) {
+                r = husk_cg2_create(l.v2_mount, path, l.mode == HUSK_CGROUP_V2 ? cfg->resources : NULL, &cg->v2, err);
+                if (r < 0)
+                        return r;
+        }
+        *ret = steal_ptr(cg);
+        return 0;
+}
+
+int husk_cgroup_load(const char *path, struct husk_cgroup **ret, struct husk_error *err)
+{
+        if (!path || path[0] != '/' || strcmp(path, "/") == 0)
+                return husk_error_set(err, EINVAL, "cgroup path \"%s\": not a container's cgroup", path ? path : "");
+        struct husk_cg_layout l;
+        int r = husk_cg_read_layout(&l, err);
+        if (r < 0)
+                return r;
+        if (l.mode == HUSK_CGROUP_NONE)
+                return no_cgroups(err);
+        struct husk_cgroup *cg = calloc(1, sizeof(*cg));
+        if (!cg)
+                return husk_error_errno(err, ENOMEM, "cgroup");
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *owned = cg;
+        cg->mode = l.mode;
+        cg->path = strdup(path);
+        if (!cg->path)
+                return husk_error_errno(err, ENOMEM, "cgroup");
+        if (l.mode != HUSK_CGROUP_V2) {
+                r = husk_cg1_load_in(&l, path, &cg->v1, err);
+                if (r < 0)
+                        return r;
+        }
+        if (l.mode != HUSK_CGROUP_V1) {
+                r = husk_cg2_load(l.v2_mount, path, &cg->v2, err);
+                /* On a hybrid host the v2 placement is secondary: a directory already gone is no reason
+                 * to fail kill or delete. */
+                if (r < 0 && !(l.mode == HUSK_CGROUP_HYBRID && r == -ENOENT))
+                        return r;
+                husk_error_clear(err);
+        }
+        *ret = steal_ptr(owned);
+        return 0;
+}
+
+int husk_cgroup_enter_self(const struct husk_cgroup *cg, struct husk_error *err)
+{
+        int r;
+        if (cg->v1 && (r = husk_cg1_enter_self(cg->v1, err)) < 0)
+                return r;
+        if (cg->v2 && (r = husk_cg2_enter_self(cg->v2, err)) < 0)
+                return r;
+        return 0;
+}
+
+const char *husk_cgroup_path(const struct husk_cgroup *cg)
+{
+        return cg->path;
+}
+
+int husk_cgroup_update(struct husk_cgroup *cg, const struct husk_resources *r, struct husk_error *err)
+{
+        if (cg->v1)
+                return husk_cg1_update(cg->v1, r, err);
+        if (cg->v2)
+                return husk_cg2_update(cg->v2, r, err);
+        return no_cgroups(err);
+}
+
+int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error *err)
+{
+        if (cg->v1)
+                return husk_cg1_freeze(cg->v1, frozen, err);
+        if (cg->v2)
+                return husk_cg2_freeze(cg->v2, frozen, err);
+        return no_cgroups(err);
+}
+
+int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error *err)
+{
+        if (cg->v1)
+                return husk_cg1_is_frozen(cg->v1, ret, err);
+        if (cg->v2)
+                return husk_cg2_is_frozen(cg->v2, ret, err);
+        return no_cgroups(err);
+}
+
+int husk_cgroup_pids(struct husk_cgroup *cg, pid_t **ret, size_t *ret_n, struct husk_error *err)
+{
+        if (cg->v1)
+                return husk_cg1_pids(cg->v1, ret, ret_n, err);
+        if (cg->v2)
+                return husk_cg2_pids(cg->v2, ret, ret_n, err);
+        return no_cgroups(err);
+}
+
+int husk_cgroup_kill(struct husk_cgroup *cg, int sig, struct husk_error *err)
+{
+        if (cg->v1)
+                return husk_cg1_kill(cg->v1, sig, err);
+        if (cg->v2)
+                return husk_cg2_kill(cg->v2, sig, err);
+        return no_cgroups(err);
+}
+
+int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error *err)
+{
+        int r1 = cg->v1 ? husk_cg1_destroy(cg->v1, err) : 0;
+        struct husk_error e2 = { 0 };
+        int r2 = cg->v2 ? husk_cg2_destroy(cg->v2, &e2) : 0;
+        if (r1 < 0)
+                return r1;
+        if (r2 < 0 && err)
+                *err = e2;
+        return r2;
+}
+
+int husk_cgroup_stats(struct husk_cgroup *cg, struct husk_cgroup_stats *ret, struct husk_error *err)
+{
+        if (cg->v1)
+                return husk_cg1_stats(cg->v1, ret, err);
+        if (cg->v2)
+                return husk_cg2_stats(cg->v2, ret, err);
+        return no_cgroups(err);
+}
