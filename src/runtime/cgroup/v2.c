@@ -250,7 +250,8 @@ int husk_cg2_create(const char *mount, const char *path, const struct husk_resou
                 return rc;
         unsigned mask = husk_cg2_resources_mask(r);
         size_t created = 0;
-        /* The start path (hybrid placement, or no limits): one mkdir when the parent exists. */
+        /* r NULL is the hybrid host's placement: v1 carries the limits and the device list, so nothing is
+         * written here. The start path: one mkdir when the parent exists, then cgroup.procs. */
         if (mask == 0 && mkdir(cg->dir, 0755) == 0)
                 created = 1;
         else if (mask != 0 || errno == ENOENT) {
@@ -273,7 +274,7 @@ int husk_cg2_create(const char *mount, const char *path, const struct husk_resou
                 return rc;
         }
         if (r) {
-                rc = husk_cg2_apply(cg, r, err);
+                rc = husk_cg2_apply(cg, r, true, err);
                 if (rc < 0) {
                         remove_created(cg, created);
                         return rc;
@@ -313,7 +314,7 @@ int husk_cg2_update(struct husk_cg2 *cg, const struct husk_resources *r, struct 
         int rc = husk_cg2_enable_controllers(cg, husk_cg2_resources_mask(r), err);
         if (rc < 0)
                 return rc;
-        return husk_cg2_apply(cg, r, err);
+        return husk_cg2_apply(cg, r, false, err);
 }
 
 /* "frozen 0|1" from cgroup.events. */

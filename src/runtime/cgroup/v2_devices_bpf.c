@@ -263,12 +263,30 @@ int husk_cg2_bpf_attach_replace(int dirfd, int prog_fd, const char *dir, struct 
         return 0;
 }
 
+/* runc's AllowedDevices, the same list the v1 backend appends (v1_resources.c). */
+static const struct husk_device_cgroup_rule default_devices[] = {
+#define DEV(t, maj, min, acc)                                                                                  \
+        { .allow = true, .type = (t), .has_major = (maj) >= 0, .major = (maj), .has_minor = (min) >= 0, .minor = (min), \
+          .access = (char *) (acc) }
+        DEV('c', -1, -1, "m"),   DEV('b', -1, -1, "m"),   DEV('c', 1, 3, "rwm"),  DEV('c', 1, 8, "rwm"),
+        DEV('c', 1, 7, "rwm"),   DEV('c', 5, 0, "rwm"),   DEV('c', 1, 5, "rwm"),  DEV('c', 1, 9, "rwm"),
+        DEV('c', 5, 1, "rwm"),   DEV('c', 136, -1, "rwm"), DEV('c', 5, 2, "rwm"), DEV('c', 10, 200, "rwm"),
+#undef DEV
+};
+
 int husk_cg2_apply_devices(struct husk_cg2 *cg, const struct husk_device_cgroup_rule *rules, size_t n,
                            struct husk_error *err)
 {
+        size_t total = n + HUSK_ARRAY_SIZE(default_devices);
+        _cleanup_free_ struct husk_device_cgroup_rule *all = calloc(total, sizeof(*all));
+        if (!all)
+                return husk_error_errno(err, ENOMEM, "device filter of %s", cg->dir);
+        if (n)
+                memcpy(all, rules, n * sizeof(*rules));
+        memcpy(all + n, default_devices, sizeof(default_devices));
         _cleanup_free_ struct bpf_insn *insns = NULL;
         size_t n_insns = 0;
-        int rc = husk_cg2_devices_program(rules, n, &insns, &n_insns, err);
+        int rc = husk_cg2_devices_program(all, total, &insns, &n_insns, err);
         if (rc < 0)
                 return rc;
         _cleanup_close_ int fd = husk_cg2_bpf_load(insns, n_insns, err);

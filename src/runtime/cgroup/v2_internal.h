@@ -45,8 +45,9 @@ int husk_cg2_enable_controllers(const struct husk_cg2 *cg, unsigned mask, struct
 /* ---- v2_resources.c ---- */
 /* The controllers r needs (0 for NULL). */
 unsigned husk_cg2_resources_mask(const struct husk_resources *r);
-/* Write r's limits (fields not set are left alone). */
-int husk_cg2_apply(struct husk_cg2 *cg, const struct husk_resources *r, struct husk_error *err);
+/* Write r's limits (fields not set are left alone). `creating`: a new container's cgroup, which gets
+ * its device filter even when r lists no device rule (deny all but the default devices, as runc). */
+int husk_cg2_apply(struct husk_cg2 *cg, const struct husk_resources *r, bool creating, struct husk_error *err);
 
 /* ---- v2_devices_bpf.c ---- */
 /*
@@ -60,7 +61,9 @@ int husk_cg2_devices_program(const struct husk_device_cgroup_rule *rules, size_t
 int husk_cg2_bpf_load(const struct bpf_insn *insns, size_t n, struct husk_error *err);
 /* Attach prog_fd to the cgroup dirfd as its device filter, replacing the filter(s) attached before. */
 int husk_cg2_bpf_attach_replace(int dirfd, int prog_fd, const char *dir, struct husk_error *err);
-/* Generate, load and attach the program for rules. */
+/* Generate, load and attach the program for rules followed by the devices every container may use
+ * (runc's AllowedDevices: /dev/null, zero, full, random, urandom, tty, console, ptmx, pts, net/tun, and
+ * mknod of any device node), so a rule list cannot take those away, as on v1. */
 int husk_cg2_apply_devices(struct husk_cg2 *cg, const struct husk_device_cgroup_rule *rules, size_t n,
                            struct husk_error *err);
 

@@ -289,13 +289,14 @@ static int apply_unified(struct husk_cg2 *cg, const struct husk_resources *r, st
         return 0;
 }
 
-int husk_cg2_apply(struct husk_cg2 *cg, const struct husk_resources *r, struct husk_error *err)
+int husk_cg2_apply(struct husk_cg2 *cg, const struct husk_resources *r, bool creating, struct husk_error *err)
 {
         int rc;
         if ((rc = apply_pids(cg, r, err)) < 0 || (rc = apply_memory(cg, r, err)) < 0 || (rc = apply_io(cg, r, err)) < 0 ||
             (rc = apply_cpu(cg, r, err)) < 0)
                 return rc;
-        if (r->n_devices && (rc = husk_cg2_apply_devices(cg, r->devices, r->n_devices, err)) < 0)
+        /* An update without device rules keeps the filter that is there (runc's update does too). */
+        if ((creating || r->n_devices) && (rc = husk_cg2_apply_devices(cg, r->devices, r->n_devices, err)) < 0)
                 return rc;
         if ((rc = apply_cpuset(cg, r, err)) < 0 || (rc = apply_hugetlb(cg, r, err)) < 0 || (rc = apply_rdma(cg, r, err)) < 0 ||
             (rc = apply_unified(cg, r, err)) < 0)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -473,9 +474,10 @@ static uint32_t attached(int dirfd)
         return a.query.prog_cnt;
 }
 
-/* Exit code 0: /dev/null opens (allowed), /dev/zero opens for writing (allowed) but not for reading
- * (a later rule denies r), /dev/full is refused (default deny). */
-static int probe_devices(struct husk_cg2 *cg)
+/* Exit code 0: /dev/null opens (a default device), /dev/kmsg opens for writing (allowed) but not for
+ * reading (a later rule denies r), a node of /dev/port's number made here (mknod: a default) is
+ * refused (default deny). */
+static int probe_devices(struct husk_cg2 *cg, const char *tmpdir)
 {
         struct husk_error err;
         if (husk_cg2_enter_self(cg, &err) < 0)
@@ -484,17 +486,31 @@ static int probe_devices(struct husk_cg2 *cg)
         if (fd < 0)
                 return 11;
         close(fd);
-        fd = open("/dev/zero", O_WRONLY | O_CLOEXEC);
+        fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return 12;
         close(fd);
-        fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+        fd = open("/dev/kmsg", O_RDONLY | O_CLOEXEC);
         if (fd >= 0 || errno != EPERM)
                 return 13;
-        fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
-        if (fd >= 0 || errno != EPERM)
+        char node[512];
+        snprintf(node, sizeof(node), "%s/port", tmpdir);
+        if (mknod(node, S_IFCHR | 0600, makedev(1, 4)) < 0)
                 return 14;
+        fd = open(node, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 || errno != EPERM)
+                return 15;
         return 0;
+}
+
+static void rm_tmpdir(char **dir)
+{
+        if (!*dir)
+                return;
+        char node[512];
+        snprintf(node, sizeof(node), "%s/port", *dir);
+        (void) unlink(node);
+        (void) rmdir(*dir);
 }
 
 TEST(bpf_filter_enforced_and_replaced)
@@ -503,12 +519,14 @@ TEST(bpf_filter_enforced_and_replaced)
         SCRATCH(s, mount);
         char path[128];
         snprintf(path, sizeof(path), "/husk-test-v2-%d", (int) getpid());
+        char tmpl[] = "/tmp/husk-test-v2-XXXXXX";
+        _cleanup_(rm_tmpdir) char *tmpdir = mkdtemp(tmpl);
+        CHECK(tmpdir);
         struct husk_device_cgroup_rule rules[] = {
                 { .allow = false, .type = 'a' },
-                { .allow = true, .type = 'c', .has_major = true, .major = 1, .has_minor = true, .minor = 3 },
-                /* allowed, then denied again by a later rule: the later one wins */
-                { .allow = true, .type = 'c', .has_major = true, .major = 1, .has_minor = true, .minor = 5 },
-                { .allow = false, .type = 'c', .has_major = true, .major = 1, .has_minor = true, .minor = 5, .access = (char *) "r" },
+                /* allowed, then reading denied again by a later rule: the later one wins */
+                { .allow = true, .type = 'c', .has_major = true, .major = 1, .has_minor = true, .minor = 11 },
+                { .allow = false, .type = 'c', .has_major = true, .major = 1, .has_minor = true, .minor = 11, .access = (char *) "r" },
         };
         struct husk_resources r = { 0 };
         r.devices = rules;
@@ -526,7 +544,7 @@ TEST(bpf_filter_enforced_and_replaced)
         s.child = fork();
         CHECK(s.child >= 0);
         if (s.child == 0)
-                _exit(probe_devices(s.cg));
+                _exit(probe_devices(s.cg, tmpdir));
         int status;
         CHECK(waitpid(s.child, &status, 0) == s.child);
         s.child = -1;
@@ -535,11 +553,33 @@ TEST(bpf_filter_enforced_and_replaced)
                 printf("#   probe exit %d\n", WEXITSTATUS(status));
         CHECK(WEXITSTATUS(status) == 0);
         /* our own access is untouched: the filter is on the child's cgroup only */
-        int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+        int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         CHECK(fd >= 0);
         close(fd);
         CHECK(husk_cg2_destroy(s.cg, &err) == 0);
         CHECK(!exists(s.top));
+}
+
+/* A new container's cgroup with no device rule still gets the filter (defaults only); the hybrid
+ * placement (r NULL) gets none. */
+TEST(device_filter_only_for_v2_containers)
+{
+        NEED_V2(mount);
+        SCRATCH(s, mount);
+        char path[128];
+        snprintf(path, sizeof(path), "/husk-test-v2-%d/x", (int) getpid());
+        struct husk_error err = { 0 };
+        CHECK(husk_cg2_create(mount, path, NULL, &s.cg, &err) == 0);
+        CHECK(attached(s.cg->dirfd) == 0);
+        CHECK(husk_cg2_destroy(s.cg, &err) == 0);
+        husk_cg2_free(s.cg);
+        s.cg = NULL;
+        struct husk_resources none = { 0 };
+        CHECK(husk_cg2_create(mount, path, &none, &s.cg, &err) == 0);
+        CHECK(attached(s.cg->dirfd) == 1);
+        /* an update without device rules leaves it alone */
+        CHECK(husk_cg2_update(s.cg, &none, &err) == 0);
+        CHECK(attached(s.cg->dirfd) == 1);
 }
 
 RUN_TESTS()
