@@ -24,6 +24,7 @@
 
 #include "oci/config.h"
 #include "oci/state.h"
+#include "runtime/cgroup/cgroup.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
@@ -48,6 +49,7 @@ struct create_undo {
         const char *id;
         pid_t intermediate;  /* > 0 until reaped */
         int init_pidfd;      /* the init, once the intermediate reported it */
+        struct husk_cgroup *cg; /* the container's cgroup, once created */
         bool committed;
 };
 
@@ -77,9 +79,16 @@ static void create_undo_run(struct create_undo *u)
                         siginfo_t si;
                         (void) waitid((idtype_t) P_PIDFD, (id_t) u->init_pidfd, &si, WEXITED | WNOHANG);
                 }
+                if (u->cg) {
+                        /* Without a pid namespace the init's children outlive it: the cgroup still
+                         * holds them. An empty cgroup is not frozen, so this costs nothing otherwise. */
+                        (void) husk_cgroup_kill(u->cg, SIGKILL, NULL);
+                        (void) husk_cgroup_destroy(u->cg, NULL);
+                }
                 if (u->dir_fd >= 0)
                         (void) husk_store_remove(u->root_fd, u->id, NULL);
         }
+        husk_cgroup_free(u->cg);
         if (u->init_pidfd >= 0)
                 (void) close(u->init_pidfd);
         if (u->dir_fd >= 0)
@@ -141,7 +150,8 @@ static int make_exec_fifo(int dir_fd, const struct husk_spec *spec, const struct
 /* The intermediate process: joins the namespaces given by path, creates the user namespace (the
  * parent maps it), then the others, and forks the init into them: a new pid (and time) namespace
  * only applies to children of the process that unshared it. */
-static int intermediate_run(const struct husk_init_args *a, pid_t parent, struct husk_error *err)
+static int intermediate_run(const struct husk_init_args *a, pid_t parent, const struct husk_cgroup *cg,
+                            struct husk_error *err)
 {
         const struct husk_ns_plan *plan = a->plan;
         /* A dying runtime must not leave us behind. The check closes the race with a parent that died
@@ -149,8 +159,14 @@ static int intermediate_run(const struct husk_init_args *a, pid_t parent, struct
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(1);
 
+        int r;
+        /* Before any namespace: a new cgroup namespace is rooted at the cgroup of the process that
+         * unshares it, and everything forked from here on (the init) is born inside the limits. */
+        if (cg && (r = husk_cgroup_enter_self(cg, err)) < 0)
+                return r;
+
         int fds[HUSK_NS_COUNT];
-        int r = husk_ns_open_joins(plan, fds, err);
+        r = husk_ns_open_joins(plan, fds, err);
         if (r < 0)
                 return r;
         r = husk_ns_enter_joins(plan, fds, err);
@@ -258,7 +274,8 @@ static int run_parent_hooks(const struct create_inputs *in, pid_t pid, struct hu
 }
 
 /* The init reported "created": record it. Nothing may fail after the pid file. */
-static int commit(const struct create_inputs *in, int dir_fd, pid_t pid, struct husk_error *err)
+static int commit(const struct create_inputs *in, int dir_fd, pid_t pid, const struct husk_cgroup *cg,
+                  struct husk_error *err)
 {
         struct husk_state s;
         husk_init_hook_state(in->spec, in->o->id, in->bundle, in->rootfs, pid, HUSK_STATUS_CREATED, &s);
@@ -267,6 +284,7 @@ static int commit(const struct create_inputs *in, int dir_fd, pid_t pid, struct 
         s.created = created;
         s.owner = getuid();
         s.own_pid_ns = (in->plan->unshare_flags & CLONE_NEWPID) != 0;
+        s.cgroup_path = cg ? (char *) husk_cgroup_path(cg) : NULL;
         int r = husk_proc_start_time(pid, &s.pid_start_time, err);
         if (r < 0)
                 return r;
@@ -286,6 +304,26 @@ static int commit(const struct create_inputs *in, int dir_fd, pid_t pid, struct 
         return 0;
 }
 
+/* The container's cgroup, with its resources applied; none on a host without cgroups. */
+static int create_cgroup(const struct husk_runtime *rt, const struct create_inputs *in, struct husk_cgroup **ret,
+                         struct husk_error *err)
+{
+        enum husk_cgroup_mode mode;
+        int r = husk_cgroup_detect_mode(&mode, err);
+        if (r < 0)
+                return r;
+        if (mode == HUSK_CGROUP_NONE)
+                return 0;
+        const struct husk_linux *l = &in->spec->linux_;
+        struct husk_cgroup_config cfg = {
+                .id = in->o->id,
+                .cgroups_path = l->cgroups_path,
+                .resources = l->has_resources ? &l->resources : NULL,
+                .systemd = rt->systemd_cgroup,
+        };
+        return husk_cgroup_create(&cfg, ret, err);
+}
+
 static int create_in_store(const struct husk_runtime *rt, const struct create_inputs *in, struct husk_error *err)
 {
         const struct husk_spec *spec = in->spec;
@@ -303,6 +341,12 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
         if (r < 0)
                 return r;
         u.dir_fd = r;
+
+        /* After the state directory: a duplicate id has failed by now, before it could touch the
+         * existing container's cgroup. */
+        r = create_cgroup(rt, in, &u.cg, err);
+        if (r < 0)
+                return r;
 
         _cleanup_close_ int fifo_fd = make_exec_fifo(u.dir_fd, spec, in->plan, err);
         if (fifo_fd < 0)
@@ -353,7 +397,7 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
                 (void) close(init_sock);
                 (void) close(u.dir_fd);
                 (void) close(u.root_fd);
-                if (intermediate_run(&ia, parent, &cerr) < 0) {
+                if (intermediate_run(&ia, parent, u.cg, &cerr) < 0) {
                         husk_sync_send_error(child_sock, &cerr);
                         _exit(1);
                 }
@@ -401,7 +445,7 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
         r = husk_sync_expect(init_sock, PEER_INIT, HUSK_SYNC_CREATED, NULL, NULL, err);
         if (r < 0)
                 return r;
-        r = commit(in, u.dir_fd, pid, err);
+        r = commit(in, u.dir_fd, pid, u.cg, err);
         if (r < 0)
                 return r;
         r = husk_sync_send(init_sock, HUSK_SYNC_COMMITTED, 0, NULL, -1, err);

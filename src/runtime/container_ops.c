@@ -14,6 +14,7 @@
 
 #include "oci/spec.h"
 #include "oci/state.h"
+#include "runtime/cgroup/cgroup.h"
 #include "runtime/hooks.h"
 #include "runtime/runtime.h"
 #include "runtime/state_store.h"
@@ -400,16 +401,29 @@ int husk_container_delete(const struct husk_runtime *rt, const char *id, bool fo
         if (r < 0)
                 return r;
 
+        if (s->status != HUSK_STATUS_STOPPED && !force)
+                return husk_error_set(err, EBUSY, "cannot delete container \"%s\" that is not stopped: %s", id,
+                                      husk_status_to_string(s->status));
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        if (s->cgroup_path) {
+                r = husk_cgroup_load(s->cgroup_path, &cg, err);
+                /* A host that no longer mounts cgroups has nothing of the container to remove. */
+                if (r < 0 && r != -ENOTSUP)
+                        return husk_error_prefix(err, "delete container \"%s\": ", id);
+                husk_error_clear(err);
+        }
+
         if (s->status != HUSK_STATUS_STOPPED) {
-                if (!force)
-                        return husk_error_set(err, EBUSY, "cannot delete container \"%s\" that is not stopped: %s",
-                                              id, husk_status_to_string(s->status));
-                /* A created init is blocked in open(exec.fifo): SIGKILL still takes it. With a pid
-                 * namespace, every other process of the container dies with the init; without one,
-                 * its descendants are killed first (they would be reparented away once it dies). */
+                /* A created init is blocked in open(exec.fifo): SIGKILL still takes it. The cgroup
+                 * holds every process of the container, even daemonised ones, and a paused one is
+                 * thawed after the signal. Without a cgroup: with a pid namespace, every other process
+                 * dies with the init; without one, its descendants are killed first (they would be
+                 * reparented away once it dies). */
                 _cleanup_close_ int pidfd = husk_init_pidfd(s->pid, s->pid_start_time, NULL);
+                if (cg && (r = husk_cgroup_kill(cg, SIGKILL, err)) < 0)
+                        return husk_error_prefix(err, "delete container \"%s\": ", id);
                 if (pidfd >= 0) {
-                        if (!s->own_pid_ns)
+                        if (!cg && !s->own_pid_ns)
                                 (void) signal_descendants(s->pid, SIGKILL, NULL);
                         if (pidfd_send_signal(pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
                                 return husk_error_errno(err, errno, "delete container \"%s\": kill pid %d", id,
@@ -421,6 +435,16 @@ int husk_container_delete(const struct husk_runtime *rt, const char *id, bool fo
                 }
                 s->status = HUSK_STATUS_STOPPED;
                 s->pid = 0;
+        }
+        if (cg) {
+                /* Without a pid namespace, processes the init left behind outlive it. With one they
+                 * died with it: no kill, so no freeze of an empty cgroup (a static-key flip). */
+                if (!s->own_pid_ns && (r = husk_cgroup_kill(cg, SIGKILL, err)) < 0)
+                        return husk_error_prefix(err, "delete container \"%s\": ", id);
+                /* Before the state goes: a cgroup that cannot be removed yet is retried by the next
+                 * delete, which needs the state to find it. */
+                if ((r = husk_cgroup_destroy(cg, err)) < 0)
+                        return husk_error_prefix(err, "delete container \"%s\": ", id);
         }
 
         /* The config is read before the directory holding it goes; without it the poststop hooks
