@@ -535,8 +535,11 @@ int husk_cg1_kill(struct husk_cg1 *cg, int sig, struct husk_error *err)
         bool freeze = husk_cg1_find(cg, HUSK_CG1_FREEZER) != NULL;
         if (freeze) {
                 r = husk_cg1_freeze(cg, true, err);
-                if (r < 0)
+                if (r < 0) {
+                        /* Half-frozen (stuck in FREEZING) must not stay so. */
+                        (void) husk_cg1_freeze(cg, false, NULL);
                         return r;
+                }
                 /* What forked before the freeze completed is in the list only now. */
                 free(steal_ptr(pids));
                 r = husk_cg1_pids(cg, &pids, &n, err);

@@ -224,6 +224,31 @@ TEST(live_create_apply_join_freeze_kill_destroy)
         CHECK(husk_cgroup_freeze(l.cg, false, &err) == 0);
         CHECK(husk_cgroup_is_frozen(l.cg, &frozen, &err) == 0 && !frozen);
 
+        struct husk_cgroup_stats stats;
+        CHECK(husk_cgroup_stats(l.cg, &stats, &err) == 0);
+        CHECK(stats.pids_current == 1 && stats.pids_limit == 7);
+        CHECK(stats.memory_limit == 64 << 20);
+        CHECK(stats.memory_usage > 0);
+
+        /* Raising memory and memsw past the old memsw, then lowering both below the old limit: each
+         * only works in its own order. */
+        struct husk_resources up = { .has_memory = true,
+                                     .memory = { .has_limit = true, .limit = 128 << 20, .has_swap = true, .swap = 256 << 20 } };
+        CHECK(husk_cgroup_update(l.cg, &up, &err) == 0);
+        _cleanup_free_ char *sw1 = knob("memory", path, "memory.memsw.limit_in_bytes");
+        CHECK_STR_EQ(sw1, "268435456");
+        struct husk_resources down = { .has_memory = true,
+                                       .memory = { .has_limit = true, .limit = 32 << 20, .has_swap = true, .swap = 48 << 20 } };
+        CHECK(husk_cgroup_update(l.cg, &down, &err) == 0);
+        _cleanup_free_ char *l2 = knob("memory", path, "memory.limit_in_bytes");
+        _cleanup_free_ char *sw2 = knob("memory", path, "memory.memsw.limit_in_bytes");
+        CHECK_STR_EQ(l2, "33554432");
+        CHECK_STR_EQ(sw2, "50331648");
+        /* update may not add a controller create did not make. */
+        struct husk_resources cs = { .has_cpu = true, .cpu = { .cpus = (char *) "0" } };
+        CHECK(husk_cgroup_update(l.cg, &cs, &err) == -ENOTSUP);
+        CHECK_CONTAINS(err.msg, "cpuset");
+
         /* A value the kernel refuses names the file and the value. */
         CHECK(husk_cg1_set(l.cg->v1, HUSK_CG1_MEMORY, "memory.limit_in_bytes", "abc", &err) == -EINVAL);
         CHECK_STR_EQ(err.msg, "cgroup memory: write memory.limit_in_bytes \"abc\": Invalid argument");
