@@ -49,7 +49,7 @@ int cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char
               struct args_result *ret)
 {
         struct husk_error err = { 0 };
-        if (args_parse(cmd->opts, cmd->n_opts, 0, argc, argv, flags, ret, &err) < 0) {
+        if (args_parse(cmd->opts, cmd->n_opts, cmd->args_flags, argc, argv, flags, ret, &err) < 0) {
                 usage_error(ctx, cmd, err.msg);
                 return -1;
         }

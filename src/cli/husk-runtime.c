@@ -36,8 +36,9 @@ static const struct arg_opt global_opts[] = {
 };
 
 static const struct cli_command *const commands[] = {
-        &cli_cmd_create, &cli_cmd_delete, &cli_cmd_features, &cli_cmd_kill, &cli_cmd_list,
-        &cli_cmd_run,    &cli_cmd_spec,   &cli_cmd_start,    &cli_cmd_state,
+        &cli_cmd_create, &cli_cmd_delete, &cli_cmd_features, &cli_cmd_kill,  &cli_cmd_list,
+        &cli_cmd_pause,  &cli_cmd_ps,     &cli_cmd_resume,   &cli_cmd_run,   &cli_cmd_spec,
+        &cli_cmd_start,  &cli_cmd_state,  &cli_cmd_update,
 };
 
 /* runc's commands that husk does not have yet: they fail loudly instead of pretending. */
@@ -47,11 +48,7 @@ static const struct {
         { "checkpoint", "checkpoint a running container" },
         { "events", "display container events such as OOM notifications, cpu, memory, and IO usage statistics" },
         { "exec", "execute new process inside the container" },
-        { "pause", "pause suspends all processes inside the container" },
-        { "ps", "ps displays the processes running inside a container" },
         { "restore", "restore a container from a previous checkpoint" },
-        { "resume", "resumes all processes that have been previously paused" },
-        { "update", "update container resource constraints" },
 };
 
 static const struct cli_command *find_command(const char *name)

@@ -301,6 +301,17 @@ static int signal_descendants(pid_t init_pid, int sig, struct husk_error *err)
         return 0;
 }
 
+static int kill_cgroup(const struct husk_state *s, const char *id, int sig, struct husk_error *err)
+{
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        int r = husk_cgroup_load(s->cgroup_path, &cg, err);
+        if (r >= 0)
+                r = husk_cgroup_kill(cg, sig, err);
+        if (r < 0)
+                return husk_error_prefix(err, "kill container \"%s\": ", id);
+        return 0;
+}
+
 int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, bool all, struct husk_error *err)
 {
         if (sig <= 0 || sig >= NSIG)
@@ -321,11 +332,16 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
         if (pidfd < 0)
                 return husk_error_set(err, ESRCH, "container \"%s\" is not running", id);
 
-        /* With its own pid namespace, the container's processes are exactly that namespace's. A
-         * SIGKILL to its init is enough and better: the kernel then kills every member, including
-         * those forked while we would be scanning /proc. Any other signal goes to the members first
-         * and to the init last, since an init that exits on it takes the others down with SIGKILL.
-         * Without a pid namespace, the init's descendants (see signal_descendants). */
+        /* The cgroup holds every process of the container, daemonised ones included, and its kill
+         * freezes them first so none forks away meanwhile: the init is one of them. */
+        if (all && s->cgroup_path)
+                return kill_cgroup(s, id, sig, err);
+
+        /* Without a cgroup: with its own pid namespace, the container's processes are exactly that
+         * namespace's. A SIGKILL to its init is enough and better: the kernel then kills every member,
+         * including those forked while we would be scanning /proc. Any other signal goes to the
+         * members first and to the init last, since an init that exits on it takes the others down
+         * with SIGKILL. Without a pid namespace, the init's descendants (see signal_descendants). */
         if (all && s->own_pid_ns && sig != SIGKILL) {
                 r = signal_ns_members(s->pid, sig, err);
                 if (r < 0)

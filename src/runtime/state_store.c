@@ -18,6 +18,7 @@
 
 #include "oci/config.h"
 #include "oci/state.h"
+#include "runtime/cgroup/cgroup.h"
 #include "runtime/runtime.h"
 #include "runtime/state_store_internal.h"
 #include "util/cleanup.h"
@@ -253,6 +254,20 @@ bool husk_init_alive(pid_t pid, uint64_t start_time)
         return st == start_time;
 }
 
+/* Paused is the freezer's word, not ours: the cgroup is asked each time, as runc does, so that a
+ * freeze that happened behind our back (or a pause interrupted half-way) shows. A cgroup that cannot
+ * be read does not make a live container look paused. */
+static bool cgroup_frozen(const char *path)
+{
+        if (!path || !path[0])
+                return false;
+        _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+        bool frozen = false;
+        if (husk_cgroup_load(path, &cg, NULL) < 0 || husk_cgroup_is_frozen(cg, &frozen, NULL) < 0)
+                return false;
+        return frozen;
+}
+
 int husk_state_refresh(int dir_fd, struct husk_state *s, struct husk_error *err)
 {
         (void) err;
@@ -263,6 +278,8 @@ int husk_state_refresh(int dir_fd, struct husk_state *s, struct husk_error *err)
         }
         if (faccessat(dir_fd, HUSK_STORE_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 s->status = HUSK_STATUS_CREATED;
+        else if (cgroup_frozen(s->cgroup_path))
+                s->status = HUSK_STATUS_PAUSED;
         else
                 s->status = HUSK_STATUS_RUNNING;
         return 0;
