@@ -23,6 +23,7 @@ struct husk_cgroup {
         char *path;           /* "/husk/<id>": the same below every hierarchy */
         struct husk_cg1 *v1;  /* V1 and HYBRID */
         struct husk_cg2 *v2;  /* V2 and HYBRID */
+        int v2_dirfd;         /* the v2 directory for clone3(CLONE_INTO_CGROUP), after create; else -1 */
 };
 
 /* ---- v2 (unified) ---- */

@@ -7,8 +7,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/cgroup/backend.h"
 #include "runtime/cgroup/cgroup_internal.h"
@@ -31,6 +33,8 @@ void husk_cgroup_free(struct husk_cgroup *cg)
                 return;
         husk_cg1_free(cg->v1);
         husk_cg2_free(cg->v2);
+        if (cg->v2_dirfd >= 0)
+                (void) close(cg->v2_dirfd);
         free(cg->path);
         free(cg);
 }
@@ -83,6 +87,7 @@ int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup 
         _cleanup_(cgroup_undo) struct husk_cgroup *cg = calloc(1, sizeof(*cg));
         if (!cg)
                 return husk_error_errno(err, ENOMEM, "cgroup");
+        cg->v2_dirfd = -1;
         cg->mode = l.mode;
         cg->path = strdup(path);
         if (!cg->path)
@@ -96,6 +101,12 @@ int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup 
                 r = husk_cg2_create(l.v2_mount, path, l.mode == HUSK_CGROUP_V2 ? cfg->resources : NULL, &cg->v2, err);
                 if (r < 0)
                         return r;
+                _cleanup_free_ char *dir = NULL;
+                if (asprintf(&dir, "%s%s", l.v2_mount, path) < 0)
+                        return husk_error_errno(err, ENOMEM, "cgroup");
+                cg->v2_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (cg->v2_dirfd < 0)
+                        return husk_error_errno(err, errno, "cgroup: open %s", dir);
         }
         *ret = steal_ptr(cg);
         return 0;
@@ -115,6 +126,7 @@ int husk_cgroup_load(const char *path, struct husk_cgroup **ret, struct husk_err
         if (!cg)
                 return husk_error_errno(err, ENOMEM, "cgroup");
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *owned = cg;
+        cg->v2_dirfd = -1;
         cg->mode = l.mode;
         cg->path = strdup(path);
         if (!cg->path)
@@ -144,6 +156,16 @@ int husk_cgroup_enter_self(const struct husk_cgroup *cg, struct husk_error *err)
         if (cg->v2 && (r = husk_cg2_enter_self(cg->v2, err)) < 0)
                 return r;
         return 0;
+}
+
+int husk_cgroup_clone_fd(const struct husk_cgroup *cg)
+{
+        return cg->v2_dirfd;
+}
+
+int husk_cgroup_enter_self_cloned(const struct husk_cgroup *cg, struct husk_error *err)
+{
+        return cg->v1 ? husk_cg1_enter_self(cg->v1, err) : 0;
 }
 
 const char *husk_cgroup_path(const struct husk_cgroup *cg)

@@ -315,9 +315,12 @@ int husk_cg1_create_in(const struct husk_cg_layout *l, const char *path, const s
                 int k = make_dir(h, path, d, err);
                 if (k < 0)
                         return k;
-                d->procs_fd = openat(d->fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+                /* "tasks", not "cgroup.procs": the joining process is a fresh fork, so single-threaded,
+                 * and moving the writer's own thread spares the kernel the threadgroup rwsem's
+                 * write side, an RCU grace period: 26 us instead of ~9 ms measured on this VM. */
+                d->procs_fd = openat(d->fd, "tasks", O_WRONLY | O_CLOEXEC);
                 if (d->procs_fd < 0)
-                        return husk_error_errno(err, errno, "cgroup %s: open %s/cgroup.procs",
+                        return husk_error_errno(err, errno, "cgroup %s: open %s/tasks",
                                                 husk_cg1_ctrl_name(first_ctrl(h->ctrls)), d->dir);
         }
         int k = husk_cg1_apply(cg, r, true, err);
