@@ -180,6 +180,9 @@ static int rmdir_busy(const char *dir)
 /* Children first: the container may have made sub-cgroups of its own (cgroup namespace). */
 static int remove_tree(const char *dir, struct husk_error *err)
 {
+        /* The common case, a leaf that is already empty, needs no listing. */
+        if (rmdir(dir) == 0 || errno == ENOENT)
+                return 0;
         DIR *dp = opendir(dir);
         if (!dp)
                 return errno == ENOENT ? 0 : husk_error_errno(err, errno, "cgroup: open %s", dir);

@@ -4,9 +4,11 @@
  * files, same values, same ordering workarounds), so a container behaves the same under either.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/cgroup/cgroup_internal.h"
 #include "util/cleanup.h"
@@ -226,10 +228,39 @@ static int apply_cpuset(struct husk_cg1 *cg, const struct husk_cpu *c, struct hu
         return 0;
 }
 
+/* One rule per write(2): the kernel parses each write on its own, so one open of devices.allow and
+ * devices.deny serves every rule (the default spec makes 14 writes). */
+struct dev_files {
+        int fd[2]; /* deny, allow */
+};
+
+static void dev_files_close(struct dev_files *f)
+{
+        for (int i = 0; i < 2; i++)
+                if (f->fd[i] >= 0)
+                        (void) close(f->fd[i]);
+}
+
+static int dev_write(struct husk_cg1_dir *d, struct dev_files *f, bool allow, const char *rule, struct husk_error *err)
+{
+        const char *file = allow ? "devices.allow" : "devices.deny";
+        int *fd = &f->fd[allow];
+        if (*fd < 0 && (*fd = openat(d->fd, file, O_WRONLY | O_CLOEXEC)) < 0)
+                return husk_error_errno(err, errno, "cgroup devices: write %s \"%s\"", file, rule);
+        ssize_t n;
+        while ((n = write(*fd, rule, strlen(rule))) < 0 && errno == EINTR)
+                ;
+        if (n < 0)
+                return husk_error_errno(err, errno, "cgroup devices: write %s \"%s\"", file, rule);
+        return 0;
+}
+
 static int apply_devices(struct husk_cg1 *cg, const struct husk_resources *r, struct husk_error *err)
 {
+        struct husk_cg1_dir *d = husk_cg1_find(cg, HUSK_CG1_DEVICES);
+        _cleanup_(dev_files_close) struct dev_files f = { .fd = { -1, -1 } };
         /* Start from nothing: a new v1 cgroup inherits its parent's (usually allow-all) list. */
-        int k = husk_cg1_set(cg, HUSK_CG1_DEVICES, "devices.deny", "a", err);
+        int k = dev_write(d, &f, false, "a", err);
         if (k < 0)
                 return k;
         char rule[64];
@@ -237,12 +268,12 @@ static int apply_devices(struct husk_cg1 *cg, const struct husk_resources *r, st
                 k = husk_cg1_device_rule(&r->devices[i], rule, sizeof(rule), err);
                 if (k < 0)
                         return k;
-                k = husk_cg1_set(cg, HUSK_CG1_DEVICES, r->devices[i].allow ? "devices.allow" : "devices.deny", rule, err);
+                k = dev_write(d, &f, r->devices[i].allow, rule, err);
                 if (k < 0)
                         return k;
         }
-        for (const char *const *d = husk_cg1_default_devices; *d; d++)
-                if ((k = husk_cg1_set(cg, HUSK_CG1_DEVICES, "devices.allow", *d, err)) < 0)
+        for (const char *const *p = husk_cg1_default_devices; *p; p++)
+                if ((k = dev_write(d, &f, true, *p, err)) < 0)
                         return k;
         return 0;
 }
