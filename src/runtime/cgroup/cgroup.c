@@ -98,7 +98,14 @@ int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup 
                         return r;
         }
         if (l.mode != HUSK_CGROUP_V1) {
-                r = husk_cg2_create(l.v2_mount, path, l.mode == HUSK_CGROUP_V2 ? cfg->resources : NULL, &cg->v2, err);
+                /* On v2, NULL resources means "placement only" to the backend (the hybrid case): a
+                 * config without linux.resources still gets the default device filter, so hand the
+                 * backend an empty set instead. */
+                static const struct husk_resources no_resources = { 0 };
+                const struct husk_resources *v2r = NULL;
+                if (l.mode == HUSK_CGROUP_V2)
+                        v2r = cfg->resources ? cfg->resources : &no_resources;
+                r = husk_cg2_create(l.v2_mount, path, v2r, &cg->v2, err);
                 if (r < 0)
                         return r;
                 _cleanup_free_ char *dir = NULL;

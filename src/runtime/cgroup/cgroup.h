@@ -5,11 +5,10 @@
  * in both). The backend is chosen from what the host mounts (/proc/self/mountinfo).
  *
  * Start-path rules (see shared/PERFORMANCE.md): on v1, creating a cpuset cgroup and freezing an
- * empty freezer cgroup flip kernel static keys (milliseconds each on this VM). So a v1 controller
- * directory is only created when the container needs it: always the ones that track processes and
- * enforce the defaults (pids, memory, devices, freezer, and name=systemd when mounted), the others
- * (cpu, cpuacct, cpuset, blkio, hugetlb, net_cls, net_prio, rdma...) only when linux.resources sets
- * something they own. Delete never freezes an empty cgroup.
+ * empty freezer cgroup flip kernel static keys (milliseconds each on this VM). So on v1 the cpuset
+ * directory is only created when linux.resources sets cpus or mems (and hugetlb, net_cls, net_prio,
+ * rdma only when set); pids, memory, devices, freezer, cpu, cpuacct, blkio and name=systemd always,
+ * so that `update` can change them later as with runc. Delete never freezes an empty cgroup.
  */
 #pragma once
 

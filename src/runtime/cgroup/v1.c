@@ -22,9 +22,13 @@
 
 /* Always created: they track the processes (pids, freezer, name=systemd) or enforce what every
  * container gets (memory accounting, the device allow-list). */
-#define ALWAYS                                                                                         \
-        (HUSK_CG1_BIT(HUSK_CG1_PIDS) | HUSK_CG1_BIT(HUSK_CG1_MEMORY) | HUSK_CG1_BIT(HUSK_CG1_DEVICES) | \
-         HUSK_CG1_BIT(HUSK_CG1_FREEZER) | HUSK_CG1_BIT(HUSK_CG1_NAME_SYSTEMD))
+/* Always created: what tracks processes and enforces the defaults, plus what `update` may change
+ * later (cpu, blkio) and what stats read (cpuacct): their creation flips no static key. cpuset stays
+ * lazy (creating one flips a key: milliseconds here), so `update --cpuset-*` needs cpuset at create. */
+#define ALWAYS                                                                                           \
+        (HUSK_CG1_BIT(HUSK_CG1_PIDS) | HUSK_CG1_BIT(HUSK_CG1_MEMORY) | HUSK_CG1_BIT(HUSK_CG1_DEVICES) |   \
+         HUSK_CG1_BIT(HUSK_CG1_FREEZER) | HUSK_CG1_BIT(HUSK_CG1_NAME_SYSTEMD) | HUSK_CG1_BIT(HUSK_CG1_CPU) | \
+         HUSK_CG1_BIT(HUSK_CG1_CPUACCT) | HUSK_CG1_BIT(HUSK_CG1_BLKIO))
 
 #define FREEZE_TIMEOUT_MS 5000
 #define RMDIR_BUSY_MS     1000
@@ -398,7 +402,8 @@ int husk_cg1_update(struct husk_cg1 *cg, const struct husk_resources *r, struct 
                 have |= cg->d[i].ctrls;
         unsigned missing = husk_cg1_needed(r) & ~have & ~ALWAYS;
         if (missing)
-                return husk_error_set(err, ENOTSUP, "update: the container has no %s cgroup (not set at create)",
+                return husk_error_set(err, ENOTSUP,
+                                      "update: the container has no %s cgroup (created only when the config sets it)",
                                       husk_cg1_ctrl_name(first_ctrl(missing)));
         return husk_cg1_apply(cg, r, false, err);
 }

@@ -89,7 +89,8 @@ TEST(memory_swap_order)
 TEST(needed_controllers)
 {
         unsigned always = HUSK_CG1_BIT(HUSK_CG1_PIDS) | HUSK_CG1_BIT(HUSK_CG1_MEMORY) | HUSK_CG1_BIT(HUSK_CG1_DEVICES) |
-                          HUSK_CG1_BIT(HUSK_CG1_FREEZER) | HUSK_CG1_BIT(HUSK_CG1_NAME_SYSTEMD);
+                          HUSK_CG1_BIT(HUSK_CG1_FREEZER) | HUSK_CG1_BIT(HUSK_CG1_NAME_SYSTEMD) |
+                          HUSK_CG1_BIT(HUSK_CG1_CPU) | HUSK_CG1_BIT(HUSK_CG1_CPUACCT) | HUSK_CG1_BIT(HUSK_CG1_BLKIO);
         CHECK(husk_cg1_needed(NULL) == always);
         struct husk_resources r = { .has_cpu = true };
         /* An empty cpu object: no cpu, no cpuset (creating cpuset costs a static-key flip). */
@@ -99,7 +100,7 @@ TEST(needed_controllers)
         r.cpu.has_shares = true;
         CHECK(husk_cg1_needed(&r) & HUSK_CG1_BIT(HUSK_CG1_CPU));
         struct husk_resources b = { .has_blkio = true, .blkio = { .has_weight = true } };
-        CHECK(husk_cg1_needed(&b) == (always | HUSK_CG1_BIT(HUSK_CG1_BLKIO)));
+        CHECK(husk_cg1_needed(&b) == always);
 }
 
 /* ---- against the host's v1 hierarchies ---- */
@@ -194,8 +195,8 @@ TEST(live_create_apply_join_freeze_kill_destroy)
         CHECK_CONTAINS(dl, "c 1:3 rwm");
         CHECK(!strstr(dl, "a *:* rwm"));
         CHECK(exists("freezer", path) && exists("systemd", path));
-        /* Not asked for: no cpuset (static key), no blkio. */
-        CHECK(!exists("cpuset", path) && !exists("blkio", path));
+        /* Not asked for: no cpuset (static key); blkio always, so that update can set it. */
+        CHECK(!exists("cpuset", path) && exists("blkio", path));
 
         int pfd[2];
         CHECK(pipe2(pfd, O_CLOEXEC) == 0);
