@@ -15,21 +15,6 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
-/* Local copies of the names and flags so this file (and its unit test) stand alone. */
-static const struct {
-        const char *name;
-        int flag;
-} ns_info[HUSK_NS_COUNT] = {
-        [HUSK_NS_PID] = { "pid", CLONE_NEWPID },
-        [HUSK_NS_NETWORK] = { "network", CLONE_NEWNET },
-        [HUSK_NS_MOUNT] = { "mount", CLONE_NEWNS },
-        [HUSK_NS_IPC] = { "ipc", CLONE_NEWIPC },
-        [HUSK_NS_UTS] = { "uts", CLONE_NEWUTS },
-        [HUSK_NS_USER] = { "user", CLONE_NEWUSER },
-        [HUSK_NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP },
-        [HUSK_NS_TIME] = { "time", CLONE_NEWTIME },
-};
-
 /* Join order after the user namespace. The mount namespace goes last: setns() into it also resets
  * the caller's root and cwd to that namespace's, and nothing after it should depend on the host's. */
 static const enum husk_ns_type join_order[] = {
@@ -48,10 +33,10 @@ int husk_ns_plan_build(const struct husk_spec *spec, struct husk_ns_plan *ret, s
                         return husk_error_set(err, EINVAL, "linux.namespaces[%zu]: unknown type", i);
                 if (by_type[ns->type])
                         return husk_error_set(err, EINVAL, "linux.namespaces: \"%s\" listed twice",
-                                              ns_info[ns->type].name);
+                                              husk_ns_type_to_string(ns->type));
                 if (ns->path && ns->path[0] != '/')
                         return husk_error_set(err, EINVAL, "linux.namespaces: %s path \"%s\" is not absolute",
-                                              ns_info[ns->type].name, ns->path);
+                                              husk_ns_type_to_string(ns->type), ns->path);
                 by_type[ns->type] = ns;
         }
 
@@ -67,7 +52,7 @@ int husk_ns_plan_build(const struct husk_spec *spec, struct husk_ns_plan *ret, s
                 } else if (t == HUSK_NS_USER) {
                         p.new_user = true;
                 } else {
-                        p.unshare_flags |= ns_info[t].flag;
+                        p.unshare_flags |= husk_ns_type_clone_flag(t);
                 }
         }
 
@@ -109,7 +94,7 @@ int husk_ns_open_joins(const struct husk_ns_plan *plan, int fds[HUSK_NS_COUNT], 
                         for (size_t j = 0; j < i; j++)
                                 (void) close(fds[j]);
                         return husk_error_errno(err, e, "open %s namespace \"%s\"",
-                                                ns_info[plan->joins[i].type].name, plan->joins[i].path);
+                                                husk_ns_type_to_string(plan->joins[i].type), plan->joins[i].path);
                 }
         }
         return 0;
@@ -119,9 +104,9 @@ int husk_ns_enter_joins(const struct husk_ns_plan *plan, int fds[HUSK_NS_COUNT],
 {
         int r = 0;
         for (size_t i = 0; i < plan->n_joins; i++) {
-                if (r == 0 && setns(fds[i], ns_info[plan->joins[i].type].flag) < 0)
+                if (r == 0 && setns(fds[i], husk_ns_type_clone_flag(plan->joins[i].type)) < 0)
                         r = husk_error_errno(err, errno, "join %s namespace \"%s\"",
-                                             ns_info[plan->joins[i].type].name, plan->joins[i].path);
+                                             husk_ns_type_to_string(plan->joins[i].type), plan->joins[i].path);
                 (void) close(fds[i]);
                 fds[i] = -1;
         }
