@@ -102,7 +102,8 @@ load helpers
 		(.hooks | contains(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"])) and
 		(.mountOptions | contains(["ro", "nosuid", "nodev", "noexec", "bind", "rbind"])) and
 		(.linux.namespaces | contains(["pid", "mount", "network", "uts", "ipc", "user", "cgroup"])) and
-		(.linux.capabilities | index("CAP_SYS_ADMIN") != null)'
+		(.linux.capabilities | index("CAP_SYS_ADMIN") != null) and
+		(.linux.cgroup.v1 == true) and (.linux.cgroup.v2 == true)'
 }
 
 @test "--version" {
