@@ -20,11 +20,9 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
-/* Always created: they track the processes (pids, freezer, name=systemd) or enforce what every
- * container gets (memory accounting, the device allow-list). */
 /* Always created: what tracks processes and enforces the defaults, plus what `update` may change
  * later (cpu, blkio) and what stats read (cpuacct): their creation flips no static key. cpuset stays
- * lazy (creating one flips a key: milliseconds here), so `update --cpuset-*` needs cpuset at create. */
+ * lazy (creating one flips a key: milliseconds here): `update --cpuset-*` makes it then (add_missing). */
 #define ALWAYS                                                                                           \
         (HUSK_CG1_BIT(HUSK_CG1_PIDS) | HUSK_CG1_BIT(HUSK_CG1_MEMORY) | HUSK_CG1_BIT(HUSK_CG1_DEVICES) |   \
          HUSK_CG1_BIT(HUSK_CG1_FREEZER) | HUSK_CG1_BIT(HUSK_CG1_NAME_SYSTEMD) | HUSK_CG1_BIT(HUSK_CG1_CPU) | \
@@ -395,19 +393,6 @@ int husk_cg1_enter_self(const struct husk_cg1 *cg, struct husk_error *err)
         return 0;
 }
 
-int husk_cg1_update(struct husk_cg1 *cg, const struct husk_resources *r, struct husk_error *err)
-{
-        unsigned have = 0;
-        for (size_t i = 0; i < cg->n; i++)
-                have |= cg->d[i].ctrls;
-        unsigned missing = husk_cg1_needed(r) & ~have & ~ALWAYS;
-        if (missing)
-                return husk_error_set(err, ENOTSUP,
-                                      "update: the container has no %s cgroup (created only when the config sets it)",
-                                      husk_cg1_ctrl_name(first_ctrl(missing)));
-        return husk_cg1_apply(cg, r, false, err);
-}
-
 static int read_state(struct husk_cg1_dir *d, char *buf, size_t size, struct husk_error *err)
 {
         _cleanup_free_ char *s = NULL;
@@ -531,6 +516,111 @@ int husk_cg1_pids(struct husk_cg1 *cg, pid_t **ret, size_t *ret_n, struct husk_e
         *ret = pv.v;
         *ret_n = pv.n;
         return 0;
+}
+
+static bool pid_in(const pid_t *v, size_t n, pid_t p)
+{
+        for (size_t i = 0; i < n; i++)
+                if (v[i] == p)
+                        return true;
+        return false;
+}
+
+/* Moves every process of the container into d, a directory just made in another hierarchy. A process
+ * forked while we move the others is born where its parent is at that moment: passes repeat until one
+ * moves nothing (a fork bomb under a pids limit converges too, the limit bounds it). */
+static int migrate_into(struct husk_cg1 *cg, struct husk_cg1_dir *d, struct husk_error *err)
+{
+        _cleanup_close_ int procs = openat(d->fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+        if (procs < 0)
+                return husk_error_errno(err, errno, "cgroup: open %s/cgroup.procs", d->dir);
+        for (int pass = 0; pass < 100; pass++) {
+                _cleanup_free_ pid_t *all = NULL, *in = NULL;
+                size_t n_all = 0, n_in = 0, moved = 0;
+                int r = husk_cg1_pids(cg, &all, &n_all, err);
+                if (r < 0)
+                        return r;
+                struct pid_vec pv = { 0 };
+                r = collect(d->fd, d->dir, &pv, err);
+                in = pv.v;
+                n_in = pv.n;
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n_all; i++) {
+                        if (pid_in(in, n_in, all[i]))
+                                continue;
+                        char buf[16];
+                        int len = snprintf(buf, sizeof(buf), "%d", (int) all[i]);
+                        if (write(procs, buf, (size_t) len) < 0) {
+                                if (errno == ESRCH)
+                                        continue;
+                                return husk_error_errno(err, errno, "cgroup: move pid %d into %s", (int) all[i],
+                                                        d->dir);
+                        }
+                        moved++;
+                }
+                if (moved == 0)
+                        return 0;
+        }
+        return husk_error_set(err, EAGAIN, "cgroup: the processes of %s keep forking: could not move them all into %s",
+                              cg->path, d->dir);
+}
+
+/* cpuset (and the other lazily created hierarchies) for a running container: made now and the
+ * container's processes moved in, off the start path where creating it would cost milliseconds. */
+static int add_missing(struct husk_cg1 *cg, unsigned missing, struct husk_error *err)
+{
+        struct husk_cg_layout l;
+        int r = husk_cg_read_layout(&l, err);
+        if (r < 0)
+                return r;
+        unsigned have = 0;
+        for (size_t i = 0; i < l.n_v1; i++)
+                have |= l.v1[i].ctrls;
+        if (missing & ~have)
+                return husk_error_set(err, ENOTSUP, "update: the %s cgroup controller is not mounted on this host",
+                                      husk_cg1_ctrl_name(first_ctrl(missing & ~have)));
+        for (size_t i = 0; i < l.n_v1; i++) {
+                const struct husk_cg1_hier *h = &l.v1[i];
+                if (!(h->ctrls & missing))
+                        continue;
+                if (cg->n == HUSK_CG1_MAX_HIER)
+                        return husk_error_set(err, E2BIG, "cgroup %s: too many hierarchies", cg->path);
+                struct husk_cg1_dir *d = &cg->d[cg->n];
+                *d = (struct husk_cg1_dir) { .ctrls = h->ctrls, .fd = -1, .procs_fd = -1 };
+                if (asprintf(&d->dir, "%s%s", h->mount, cg->path) < 0) {
+                        d->dir = NULL;
+                        return husk_error_errno(err, ENOMEM, "cgroup");
+                }
+                cg->n++;
+                r = make_dir(h, cg->path, d, err);
+                if (r >= 0)
+                        r = migrate_into(cg, d, err);
+                if (r < 0) {
+                        /* Nothing moved in yet (or moved back by the kernel on exit): leave no empty
+                         * directory behind. A directory with processes in it stays, consistent, and
+                         * delete removes it. */
+                        if (d->fd >= 0 && d->created)
+                                (void) rmdir(d->dir);
+                        return husk_error_prefix(err, "update: ");
+                }
+                d->created = 0;
+        }
+        return 0;
+}
+
+int husk_cg1_update(struct husk_cg1 *cg, const struct husk_resources *r, struct husk_error *err)
+{
+        unsigned have = 0;
+        for (size_t i = 0; i < cg->n; i++)
+                have |= cg->d[i].ctrls;
+        unsigned missing = husk_cg1_needed(r) & ~have & ~ALWAYS;
+        if (missing) {
+                int k = add_missing(cg, missing, err);
+                if (k < 0)
+                        return k;
+        }
+        return husk_cg1_apply(cg, r, false, err);
 }
 
 int husk_cg1_kill(struct husk_cg1 *cg, int sig, struct husk_error *err)
