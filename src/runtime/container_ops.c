@@ -305,6 +305,14 @@ static int kill_cgroup(const struct husk_state *s, const char *id, int sig, stru
 {
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         int r = husk_cgroup_load(s->cgroup_path, &cg, err);
+        if (r >= 0 && s->status == HUSK_STATUS_STOPPED) {
+                /* Only what the init left behind, while the cgroup exists (until delete); an empty one
+                 * is nothing to signal, as in runc. */
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n = 0;
+                if (husk_cgroup_pids(cg, &pids, &n, NULL) < 0)
+                        return husk_error_set(err, ESRCH, "container \"%s\" is not running", id);
+        }
         if (r >= 0)
                 r = husk_cgroup_kill(cg, sig, err);
         if (r < 0)
@@ -323,6 +331,13 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
         int r = load_state(dir_fd, id, &s, err);
         if (r < 0)
                 return r;
+        /* The cgroup holds every process of the container, daemonised ones included, and its kill
+         * freezes them first so none forks away meanwhile: the init is one of them. Without a pid
+         * namespace the init's death leaves the others running; the cgroup still reaches them, so
+         * a stopped container is signalled too while its cgroup exists (runc does the same). */
+        if (all && s->cgroup_path)
+                return kill_cgroup(s, id, sig, err);
+
         /* runtime.md allows created and running; a created init is alive (blocked on exec.fifo), so
          * it can be signalled, as runc does. */
         if (s->status == HUSK_STATUS_STOPPED)
@@ -331,11 +346,6 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
         _cleanup_close_ int pidfd = husk_init_pidfd(s->pid, s->pid_start_time, NULL);
         if (pidfd < 0)
                 return husk_error_set(err, ESRCH, "container \"%s\" is not running", id);
-
-        /* The cgroup holds every process of the container, daemonised ones included, and its kill
-         * freezes them first so none forks away meanwhile: the init is one of them. */
-        if (all && s->cgroup_path)
-                return kill_cgroup(s, id, sig, err);
 
         /* Without a cgroup: with its own pid namespace, the container's processes are exactly that
          * namespace's. A SIGKILL to its init is enough and better: the kernel then kills every member,

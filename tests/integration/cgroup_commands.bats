@@ -177,6 +177,63 @@ fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
 	[ "$status" -ne 0 ]
 }
 
+@test "kill --all of a stopped container reaches what its init left in the cgroup (no pid namespace)" {
+	remove_ns pid
+	ln -sf busybox "$BUNDLE/rootfs/bin/setsid"
+	# The init exits at once; its daemonised sleep stays, known only to the cgroup.
+	set_args sh -c 'setsid sh -c "sleep 100 & echo \$! >/tmp/daemon.pid"; sleep 0.2'
+	start_ok
+	cg_dir pids >/dev/null
+	wait_for_file "$BUNDLE/rootfs/tmp/daemon.pid"
+	daemon="$(cat "$BUNDLE/rootfs/tmp/daemon.pid")"
+	wait_for_status stopped
+	kill -0 "$daemon"
+
+	# A plain kill needs the init.
+	run rt kill "$ID" KILL
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not running"* ]]
+	run rt kill --all "$ID" KILL
+	[ "$status" -eq 0 ]
+	for _ in $(seq 50); do
+		st="$(awk '/^State:/ { print $2 }' "/proc/$daemon/status" 2>/dev/null)" || true
+		[ -z "$st" ] || [ "$st" = Z ] && break
+		sleep 0.1
+	done
+	[ -z "$st" ] || [ "$st" = Z ]
+	# The cgroup stays until delete: --all on it, empty, signals nothing and succeeds (as runc).
+	run rt kill --all "$ID" KILL
+	[ "$status" -eq 0 ]
+	rt delete "$ID"
+	assert_nothing_left
+}
+
+@test "update --cpuset-cpus of a container created without cpuset makes it and moves every process in" {
+	[ -d /sys/fs/cgroup/cpuset ] || skip "no v1 cpuset hierarchy"
+	set_args sh -c 'sleep 100 & sleep 100 & echo started >/tmp/ready; wait'
+	start_ok
+	pids="$(cg_dir pids)"
+	wait_for_file "$BUNDLE/rootfs/tmp/ready"
+	init="$(rt state "$ID" | jq -r .pid)"
+	before="$(awk -F: '$2 == "cpuset" { print $3 }' "/proc/$init/cgroup")"
+	# (runc makes cpuset at create, husk only when asked: it flips a kernel static key.)
+	is_runc || [ "$before" != "$(awk -F: '$2 == "pids" { print $3 }' "/proc/$init/cgroup")" ]
+
+	run rt update --cpuset-cpus 0 --cpuset-mems 0 "$ID"
+	[ "$status" -eq 0 ]
+	cpuset="$(cg_dir cpuset)"
+	[ "$(cat "$cpuset/cpuset.cpus")" = 0 ]
+	[ "$(cat "$cpuset/cpuset.mems")" = 0 ]
+	# Every process of the container, and only those, is in the new cpuset cgroup.
+	[ "$(sort -n "$cpuset/cgroup.procs")" = "$(sort -n "$pids/cgroup.procs")" ]
+	[ "$(wc -l <"$cpuset/cgroup.procs")" -eq 3 ]
+	grep -q '^Cpus_allowed_list:.*0$' "/proc/$init/status"
+
+	rt delete --force "$ID"
+	[ ! -d "$cpuset" ]
+	assert_nothing_left
+}
+
 @test "kill --all reaches a daemonised process through the cgroup (no pid namespace)" {
 	remove_ns pid
 	ln -sf busybox "$BUNDLE/rootfs/bin/setsid"
