@@ -15,6 +15,17 @@ cg_dir() {
 	echo "/sys/fs/cgroup/$ctrl$p"
 }
 
+# wait_dead PID: gone or a zombie within 5 s.
+wait_dead() {
+	local st
+	for _ in $(seq 50); do
+		st="$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" || true
+		[ -z "$st" ] || [ "$st" = Z ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Whatever a failed test left in the container's cgroups: thaw, kill (only processes of those cgroups,
 # which this test started), then let delete --force and rmdir remove the rest.
 teardown() {
@@ -195,12 +206,7 @@ fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
 	[[ "$output" == *"not running"* ]]
 	run rt kill --all "$ID" KILL
 	[ "$status" -eq 0 ]
-	for _ in $(seq 50); do
-		st="$(awk '/^State:/ { print $2 }' "/proc/$daemon/status" 2>/dev/null)" || true
-		[ -z "$st" ] || [ "$st" = Z ] && break
-		sleep 0.1
-	done
-	[ -z "$st" ] || [ "$st" = Z ]
+	wait_dead "$daemon"
 	# The cgroup stays until delete: --all on it, empty, signals nothing and succeeds (as runc).
 	run rt kill --all "$ID" KILL
 	[ "$status" -eq 0 ]
@@ -249,12 +255,7 @@ fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
 	run rt kill --all "$ID" KILL
 	[ "$status" -eq 0 ]
-	for _ in $(seq 50); do
-		st="$(awk '/^State:/ { print $2 }' "/proc/$daemon/status" 2>/dev/null)" || true
-		[ -z "$st" ] || [ "$st" = Z ] && break
-		sleep 0.1
-	done
-	[ -z "$st" ] || [ "$st" = Z ]
+	wait_dead "$daemon"
 	wait_for_status stopped
 	rt delete "$ID"
 	assert_nothing_left
