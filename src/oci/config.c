@@ -132,37 +132,19 @@ static int parse_document(struct husk_jctx *c, json_t *doc, struct husk_spec *sp
         return 0;
 }
 
-static bool is_int_overflow(const json_error_t *je)
-{
-        /* jansson's wording for an integer beyond long long. */
-        return strstr(je->text, "too big") != NULL;
-}
-
 int husk_config_parse(const char *data, size_t len, const char *name, struct husk_spec **ret, struct husk_error *err)
 {
         struct husk_jctx c = { .name = name ? name : "config.json", .err = err };
-        json_error_t je;
-        /* Duplicate keys: the last one wins, as with Go's encoding/json in runc. */
-        size_t flags = 0;
-
-        if (!data)
-                return husk_error_set(err, EINVAL, "%s: no data", c.name);
-        _cleanup_json_ json_t *doc = json_loadb(data, len, flags, &je);
-        /* uint64 fields may legitimately hold values past INT64_MAX (RLIM_INFINITY written as
-         * 18446744073709551615), which jansson refuses as integers. Decode those documents with
-         * integers as doubles: exact up to 2^53, and 2^64-1 still maps to UINT64_MAX. */
-        if (!doc && is_int_overflow(&je)) {
-                doc = json_loadb(data, len, flags | JSON_DECODE_INT_AS_REAL, &je);
-                c.int_as_real = true;
-        }
-        if (!doc)
-                return husk_error_set(err, EINVAL, "%s: line %d column %d: %s", c.name, je.line, je.column, je.text);
+        _cleanup_json_ json_t *doc = NULL;
+        int r = husk_jload(&c, data, len, &doc);
+        if (r < 0)
+                return r;
 
         struct husk_spec *spec = calloc(1, sizeof(*spec));
         if (!spec)
                 return husk_error_errno(err, ENOMEM, "%s", c.name);
         _cleanup_(husk_spec_freep) struct husk_spec *owned = spec;
-        int r = parse_document(&c, doc, spec);
+        r = parse_document(&c, doc, spec);
         if (r < 0)
                 return r;
         *ret = steal_ptr(owned);

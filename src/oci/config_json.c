@@ -397,3 +397,32 @@ int husk_jobject_array(struct husk_jctx *c, json_t *obj, const char *key, size_t
         husk_jpop(c, old);
         return r;
 }
+
+static bool is_int_overflow(const json_error_t *je)
+{
+        /* jansson's wording for an integer beyond long long. */
+        return strstr(je->text, "too big") != NULL;
+}
+
+int husk_jload(struct husk_jctx *c, const char *data, size_t len, json_t **ret)
+{
+        json_error_t je;
+        /* Duplicate keys: the last one wins, as with Go's encoding/json in runc. */
+        size_t flags = 0;
+
+        if (!data)
+                return husk_error_set(c->err, EINVAL, "%s: no data", c->name);
+        json_t *doc = json_loadb(data, len, flags, &je);
+        /* uint64 fields may legitimately hold values past INT64_MAX (RLIM_INFINITY written as
+         * 18446744073709551615), which jansson refuses as integers. Decode those documents with
+         * integers as doubles: exact up to 2^53, and 2^64-1 still maps to UINT64_MAX. */
+        if (!doc && is_int_overflow(&je)) {
+                doc = json_loadb(data, len, flags | JSON_DECODE_INT_AS_REAL, &je);
+                c->int_as_real = true;
+        }
+        if (!doc)
+                return husk_error_set(c->err, EINVAL, "%s: line %d column %d: %s", c->name, je.line, je.column,
+                                      je.text);
+        *ret = doc;
+        return 0;
+}

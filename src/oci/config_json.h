@@ -24,6 +24,10 @@ struct husk_jctx {
         char path[HUSK_JPATH_MAX]; /* "linux.namespaces[2]" */
 };
 
+/* Decode a document (c->name names it in errors); sets c->int_as_real when integers had to be
+ * decoded as doubles. *ret is a new reference. */
+int husk_jload(struct husk_jctx *c, const char *data, size_t len, json_t **ret);
+
 /* Enter a member or an element; returns the previous length to hand to husk_jpop(). */
 size_t husk_jpush_key(struct husk_jctx *c, const char *key);
 size_t husk_jpush_map_key(struct husk_jctx *c, const char *key); /* ["key"]: for map entries */

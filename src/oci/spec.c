@@ -75,7 +75,7 @@ void husk_resources_free_contents(struct husk_resources *r)
         kv_free(r->unified, r->n_unified);
 }
 
-static void seccomp_free(struct husk_seccomp *s)
+void husk_seccomp_free_contents(struct husk_seccomp *s)
 {
         free(s->default_action);
         husk_strv_free(s->architectures);
@@ -106,7 +106,7 @@ static void linux_free(struct husk_linux *l)
         free(l->cgroups_path);
         husk_resources_free_contents(&l->resources);
         free(l->rootfs_propagation);
-        seccomp_free(&l->seccomp);
+        husk_seccomp_free_contents(&l->seccomp);
         kv_free(l->sysctl, l->n_sysctl);
         husk_strv_free(l->masked_paths);
         husk_strv_free(l->readonly_paths);

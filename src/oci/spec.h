@@ -369,6 +369,8 @@ struct husk_spec {
 };
 
 void husk_spec_free(struct husk_spec *spec);
+/* Free what a struct husk_seccomp points to (not the struct itself). */
+void husk_seccomp_free_contents(struct husk_seccomp *s);
 static inline void husk_spec_freep(struct husk_spec **spec)
 {
         if (*spec)
