@@ -168,7 +168,11 @@ int main(int argc, char **argv)
         }
         ctx.log.path = g.log;
         ctx.log.debug = g.debug;
-        if (strcmp(g.rootless, "true") != 0 && strcmp(g.rootless, "false") != 0 && strcmp(g.rootless, "auto") != 0) {
+        if (strcmp(g.rootless, "true") == 0) {
+                ctx.rt.rootless = HUSK_ROOTLESS_TRUE;
+        } else if (strcmp(g.rootless, "false") == 0) {
+                ctx.rt.rootless = HUSK_ROOTLESS_FALSE;
+        } else if (strcmp(g.rootless, "auto") != 0) {
                 cli_error(&ctx, "invalid value for --rootless: %s (expected 'true', 'false' or 'auto')", g.rootless);
                 return 1;
         }

@@ -355,7 +355,15 @@ static int create_cgroup(const struct husk_runtime *rt, const struct create_inpu
                 .cgroups_path = l->cgroups_path,
                 .resources = l->has_resources ? &l->resources : NULL,
                 .systemd = rt->systemd_cgroup,
+                .rootless = rt->rootless == HUSK_ROOTLESS_TRUE,
         };
+        /* As runc's auto: rootless when not root, or root in a user namespace other than the initial
+         * one (one read of uid_map, only for root). */
+        if (rt->rootless == HUSK_ROOTLESS_AUTO) {
+                cfg.rootless = geteuid() != 0;
+                if (!cfg.rootless && (r = husk_ns_in_user_namespace(&cfg.rootless, err)) < 0)
+                        return r;
+        }
         return husk_cgroup_create(&cfg, ret, err);
 }
 

@@ -228,3 +228,27 @@ int husk_ns_loopback_up(struct husk_error *err)
                 return husk_error_errno(err, errno, "bring up lo");
         return 0;
 }
+
+bool husk_idmap_is_initial(const char *uid_map)
+{
+        unsigned long inside, outside, len;
+        int used = 0;
+        if (sscanf(uid_map, " %lu %lu %lu %n", &inside, &outside, &len, &used) != 3)
+                return false;
+        return inside == 0 && outside == 0 && len == 4294967295UL && uid_map[used] == '\0';
+}
+
+int husk_ns_in_user_namespace(bool *ret, struct husk_error *err)
+{
+        _cleanup_free_ char *map = NULL;
+        int r = husk_read_file_at(AT_FDCWD, "/proc/self/uid_map", &map, NULL, err);
+        if (r == -ENOENT) {
+                /* A kernel without user namespaces: there is only the initial one. */
+                *ret = false;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        *ret = !husk_idmap_is_initial(map);
+        return 0;
+}

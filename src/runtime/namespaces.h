@@ -71,3 +71,11 @@ int husk_ns_write_time_offsets(const struct husk_linux *lx, struct husk_error *e
 
 /* Bring "lo" up in the caller's network namespace. */
 int husk_ns_loopback_up(struct husk_error *err);
+
+/* Pure: whether the text of /proc/self/uid_map is the initial user namespace's (the one line
+ * "0 0 4294967295"). */
+bool husk_idmap_is_initial(const char *uid_map);
+
+/* Whether the caller runs in a user namespace other than the initial one (runc's RunningInUserNS):
+ * root there is rootless as far as cgroups are concerned. */
+int husk_ns_in_user_namespace(bool *ret, struct husk_error *err);

@@ -11,10 +11,18 @@
 #include "oci/state.h"
 #include "util/error.h"
 
+/* --rootless: whether cgroups are treated as a rootless container's (runc's semantics). */
+enum husk_rootless {
+        HUSK_ROOTLESS_AUTO,  /* rootless when not root, or root in a user namespace (decided by create) */
+        HUSK_ROOTLESS_TRUE,
+        HUSK_ROOTLESS_FALSE,
+};
+
 struct husk_runtime {
-        const char *root;     /* state root: /run/husk by default */
+        const char *root;     /* state root: /run/husk by default, $XDG_RUNTIME_DIR/husk when not root */
         bool systemd_cgroup;  /* --systemd-cgroup: accepted; the systemd driver comes with cgroups */
         bool debug;
+        enum husk_rootless rootless;
 };
 
 struct husk_create_opts {

@@ -58,7 +58,12 @@ static int resolve(const struct husk_cgroup_config *cfg, const struct husk_cg_la
 {
         _cleanup_free_ char *proc = NULL;
         char own[HUSK_CG_MOUNT_MAX];
-        bool relative = cfg->cgroups_path && cfg->cgroups_path[0] && cfg->cgroups_path[0] != '/';
+        const char *cgroups_path = cfg->cgroups_path;
+        /* "/husk/<id>" below the root is not a user's to create: a rootless container's default is
+         * relative, runc's Name=<id> with no Parent. */
+        if (cfg->rootless && !cfg->systemd && (!cgroups_path || !cgroups_path[0]))
+                cgroups_path = cfg->id;
+        bool relative = cgroups_path && cgroups_path[0] && cgroups_path[0] != '/';
         if (relative && !cfg->systemd) {
                 size_t len;
                 int r = husk_read_file_at(AT_FDCWD, "/proc/self/cgroup", &proc, &len, err);
@@ -66,50 +71,73 @@ static int resolve(const struct husk_cgroup_config *cfg, const struct husk_cg_la
                         return r;
                 r = husk_cg_own_path(proc, l->mode == HUSK_CGROUP_V2, own, sizeof(own), err);
                 if (r < 0)
-                        return husk_error_prefix(err, "linux.cgroupsPath \"%s\": ", cfg->cgroups_path);
+                        return husk_error_prefix(err, "linux.cgroupsPath \"%s\": ", cgroups_path);
+                /* Rootless on v2, the parent of the caller's cgroup, as runc's fs2: the caller's own
+                 * cgroup holds the caller, and a cgroup with processes cannot enable controllers for
+                 * its children (no internal processes). In a delegated subtree (systemd's
+                 * user@UID.service) the caller sits in a leaf, and the parent is the delegated cgroup
+                 * whose subtree_control the user may write. */
+                if (cfg->rootless && l->mode == HUSK_CGROUP_V2)
+                        husk_cg_path_parent(own);
         }
-        return husk_cg_resolve_path(cfg->id, cfg->cgroups_path, cfg->systemd, proc ? own : NULL, ret, err);
+        return husk_cg_resolve_path(cfg->id, cgroups_path, cfg->systemd, proc ? own : NULL, ret, err);
 }
 
-int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup **ret, struct husk_error *err)
+/* Any limit besides the device list: what a rootless container cannot have without a cgroup. */
+static bool has_limits(const struct husk_resources *r)
 {
-        struct husk_cg_layout l;
-        int r = husk_cg_read_layout(&l, err);
-        if (r < 0)
-                return r;
-        if (l.mode == HUSK_CGROUP_NONE)
-                return no_cgroups(err);
-        _cleanup_free_ char *path = NULL;
-        r = resolve(cfg, &l, &path, err);
-        if (r < 0)
-                return r;
+        return r && (r->has_memory || r->has_cpu || r->has_blkio || r->n_hugepage_limits || r->has_network ||
+                     r->has_class_id || r->n_net_priorities || r->has_pids || r->n_rdma || r->n_unified);
+}
 
+static int create_v2(const struct husk_cgroup_config *cfg, const struct husk_cg_layout *l, struct husk_cgroup *cg,
+                     struct husk_error *err)
+{
+        if (l->mode == HUSK_CGROUP_V2 && cfg->rootless) {
+                /* Placement first, then the limits without the device filter: attaching a
+                 * BPF_CGROUP_DEVICE program takes privileges a user does not have (runc ignores the
+                 * failure for rootless containers; not trying costs nothing). */
+                int r = husk_cg2_create(l->v2_mount, cg->path, NULL, &cg->v2, err);
+                if (r < 0 || !has_limits(cfg->resources))
+                        return r;
+                struct husk_resources limits = *cfg->resources;
+                limits.devices = NULL;
+                limits.n_devices = 0;
+                return husk_cg2_update(cg->v2, &limits, err);
+        }
+        /* On v2, NULL resources means "placement only" to the backend (the hybrid case): a config
+         * without linux.resources still gets the default device filter, so hand the backend an empty
+         * set instead. */
+        static const struct husk_resources no_resources = { 0 };
+        const struct husk_resources *v2r = NULL;
+        if (l->mode == HUSK_CGROUP_V2)
+                v2r = cfg->resources ? cfg->resources : &no_resources;
+        return husk_cg2_create(l->v2_mount, cg->path, v2r, &cg->v2, err);
+}
+
+static int create_in(const struct husk_cgroup_config *cfg, const struct husk_cg_layout *l, const char *path,
+                     struct husk_cgroup **ret, struct husk_error *err)
+{
         _cleanup_(cgroup_undo) struct husk_cgroup *cg = calloc(1, sizeof(*cg));
         if (!cg)
                 return husk_error_errno(err, ENOMEM, "cgroup");
         cg->v2_dirfd = -1;
-        cg->mode = l.mode;
+        cg->mode = l->mode;
         cg->path = strdup(path);
         if (!cg->path)
                 return husk_error_errno(err, ENOMEM, "cgroup");
-        if (l.mode != HUSK_CGROUP_V2) {
-                r = husk_cg1_create_in(&l, path, cfg->resources, &cg->v1, err);
+        int r;
+        if (l->mode != HUSK_CGROUP_V2) {
+                r = husk_cg1_create_in(l, path, cfg->resources, &cg->v1, err);
                 if (r < 0)
                         return r;
         }
-        if (l.mode != HUSK_CGROUP_V1) {
-                /* On v2, NULL resources means "placement only" to the backend (the hybrid case): a
-                 * config without linux.resources still gets the default device filter, so hand the
-                 * backend an empty set instead. */
-                static const struct husk_resources no_resources = { 0 };
-                const struct husk_resources *v2r = NULL;
-                if (l.mode == HUSK_CGROUP_V2)
-                        v2r = cfg->resources ? cfg->resources : &no_resources;
-                r = husk_cg2_create(l.v2_mount, path, v2r, &cg->v2, err);
+        if (l->mode != HUSK_CGROUP_V1) {
+                r = create_v2(cfg, l, cg, err);
                 if (r < 0)
                         return r;
                 _cleanup_free_ char *dir = NULL;
-                if (asprintf(&dir, "%s%s", l.v2_mount, path) < 0)
+                if (asprintf(&dir, "%s%s", l->v2_mount, path) < 0)
                         return husk_error_errno(err, ENOMEM, "cgroup");
                 cg->v2_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (cg->v2_dirfd < 0)
@@ -119,16 +147,50 @@ int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup 
         return 0;
 }
 
+/* The host's layout; a host without cgroups is an error here. */
+static int read_layout(struct husk_cg_layout *l, struct husk_error *err)
+{
+        int r = husk_cg_read_layout(l, err);
+        if (r < 0)
+                return r;
+        return l->mode == HUSK_CGROUP_NONE ? no_cgroups(err) : 0;
+}
+
+int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup **ret, struct husk_error *err)
+{
+        struct husk_cg_layout l;
+        int r = read_layout(&l, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *path = NULL;
+        r = resolve(cfg, &l, &path, err);
+        if (r < 0)
+                return r;
+        r = create_in(cfg, &l, path, ret, err);
+        if (r >= 0 || !cfg->rootless || (r != -EACCES && r != -EPERM && r != -EROFS))
+                return r;
+        /* Rootless and not permitted, as runc: a container that asks for limits is refused, since it
+         * would run without them; one that names its cgroup gets the error; any other runs without a
+         * cgroup (v1, or v2 without a delegated subtree). */
+        if (has_limits(cfg->resources))
+                return husk_error_prefix(err, "rootless container: linux.resources set, but the user may not create "
+                                              "its cgroup %s (limits need cgroup v2 with a subtree delegated to the "
+                                              "user): ", path);
+        if (cfg->cgroups_path && cfg->cgroups_path[0])
+                return husk_error_prefix(err, "rootless container: linux.cgroupsPath \"%s\": ", cfg->cgroups_path);
+        husk_error_clear(err);
+        *ret = NULL;
+        return 0;
+}
+
 int husk_cgroup_load(const char *path, struct husk_cgroup **ret, struct husk_error *err)
 {
         if (!path || path[0] != '/' || strcmp(path, "/") == 0)
                 return husk_error_set(err, EINVAL, "cgroup path \"%s\": not a container's cgroup", path ? path : "");
         struct husk_cg_layout l;
-        int r = husk_cg_read_layout(&l, err);
+        int r = read_layout(&l, err);
         if (r < 0)
                 return r;
-        if (l.mode == HUSK_CGROUP_NONE)
-                return no_cgroups(err);
         struct husk_cgroup *cg = calloc(1, sizeof(*cg));
         if (!cg)
                 return husk_error_errno(err, ENOMEM, "cgroup");

@@ -35,6 +35,7 @@ struct husk_cgroup_config {
         const char *cgroups_path;         /* linux.cgroupsPath; NULL or "": the default, "/husk/<id>" */
         const struct husk_resources *resources; /* NULL: none */
         bool systemd;                     /* --systemd-cgroup ("slice:prefix:name"); refused for now */
+        bool rootless;                    /* runc's rootless cgroup rules, see husk_cgroup_create */
 };
 
 /* The host's layout. */
@@ -43,6 +44,12 @@ int husk_cgroup_detect_mode(enum husk_cgroup_mode *ret, struct husk_error *err);
 /*
  * Create the container's cgroup(s), apply the resources, and open what the container's first process
  * needs to join them. Nothing of the container runs yet. On failure nothing is left behind.
+ *
+ * Rootless (cfg->rootless, as runc): no cgroupsPath means "<id>" relative to the caller's own cgroup,
+ * on v2 to its parent (see cgroup.c); device rules are not applied (a user namespace cannot create
+ * device nodes, and a device filter needs privileges); and when the cgroup cannot be created for
+ * lack of permission, a container that sets no limit and no cgroupsPath runs without one (*ret is
+ * then NULL), while one that sets limits is refused with an error that says so.
  */
 int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup **ret, struct husk_error *err);
 

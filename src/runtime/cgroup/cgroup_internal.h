@@ -65,6 +65,9 @@ int husk_cg_read_layout(struct husk_cg_layout *ret, struct husk_error *err);
  * v1 and hybrid the memory entry, else the pids one (as runc). Copied into buf. */
 int husk_cg_own_path(const char *proc_self_cgroup, bool unified, char *buf, size_t size, struct husk_error *err);
 
+/* Pure: cut the last component of a cgroup path in place ("/a/b" -> "/a", "/a" -> "/", "/" -> "/"). */
+void husk_cg_path_parent(char *path);
+
 /* Pure: the container's cgroup path ("/husk/<id>"), the same below every hierarchy. `own` is the
  * runtime's own cgroup (husk_cg_own_path), only used for a relative cgroupsPath. Caller frees. */
 int husk_cg_resolve_path(const char *id, const char *cgroups_path, bool systemd, const char *own, char **ret,

@@ -179,6 +179,17 @@ int husk_cg_own_path(const char *proc_self_cgroup, bool unified, char *buf, size
         return husk_error_set(err, ENOENT, "/proc/self/cgroup: no %s entry", unified ? "cgroup2 (0::)" : "memory or pids");
 }
 
+void husk_cg_path_parent(char *path)
+{
+        char *slash = strrchr(path, '/');
+        if (!slash)
+                return;
+        if (slash == path)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+}
+
 /* slice:prefix:name, the systemd driver's form. */
 static bool systemd_form(const char *p)
 {

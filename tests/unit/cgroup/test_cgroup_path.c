@@ -100,6 +100,17 @@ TEST(resolve_default_absolute_relative)
         CHECK_STR_EQ(c, "/process_api/68e9/rel/x");
 }
 
+TEST(path_parent_for_rootless_v2)
+{
+        char a[] = "/user.slice/user-1000.slice/user@1000.service/app.slice/shell.scope", b[] = "/a", c[] = "/";
+        husk_cg_path_parent(a);
+        CHECK_STR_EQ(a, "/user.slice/user-1000.slice/user@1000.service/app.slice");
+        husk_cg_path_parent(b);
+        CHECK_STR_EQ(b, "/");
+        husk_cg_path_parent(c);
+        CHECK_STR_EQ(c, "/");
+}
+
 TEST(resolve_rejects)
 {
         struct husk_error err = { 0 };

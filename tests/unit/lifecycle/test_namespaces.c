@@ -155,4 +155,13 @@ TEST(timens_offsets_text)
         CHECK(husk_timens_offsets_format(&lx, buf, 8) == -ENOSPC);
 }
 
+TEST(initial_user_namespace_map)
+{
+        CHECK(husk_idmap_is_initial("         0          0 4294967295\n"));
+        CHECK(!husk_idmap_is_initial("         0       1000          1\n"));
+        CHECK(!husk_idmap_is_initial("         0          0 4294967295\n         1          1 1\n"));
+        CHECK(!husk_idmap_is_initial("         0          0 65536\n"));
+        CHECK(!husk_idmap_is_initial(""));
+}
+
 RUN_TESTS()
