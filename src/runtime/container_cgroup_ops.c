@@ -6,6 +6,7 @@
 #include "oci/spec.h"
 #include "oci/state.h"
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/members.h"
 #include "runtime/runtime.h"
 #include "runtime/state_store.h"
 #include "runtime/state_store_internal.h"
@@ -120,6 +121,25 @@ static int cmp_pid(const void *a, const void *b)
         return (x > y) - (x < y);
 }
 
+/* The container's processes: those of its cgroup, or without one (a rootless container with no
+ * cgroup of its own) its pid namespace's members or the init's descendants, from /proc. */
+static int container_pids(struct cg_container *c, const char *id, pid_t **ret, size_t *ret_n, struct husk_error *err)
+{
+        const struct husk_state *s = c->state;
+        if (!s->cgroup_path || !s->cgroup_path[0]) {
+                *ret = NULL;
+                *ret_n = 0;
+                /* A stopped container's are beyond finding that way (reparented, or gone). */
+                return s->status == HUSK_STATUS_STOPPED ? 0 : husk_members_list(s->pid, s->own_pid_ns, ret, ret_n, err);
+        }
+        /* A stopped container is not refused: without a pid namespace, processes that left its init
+         * behind may still live in its cgroup, and ps is how one finds them. */
+        int r = load_cgroup(c, id, err);
+        if (r < 0)
+                return r;
+        return husk_cgroup_pids(c->cg, ret, ret_n, err);
+}
+
 int husk_container_ps(const struct husk_runtime *rt, const char *id, pid_t **ret, size_t *ret_n,
                       struct husk_error *err)
 {
@@ -127,14 +147,9 @@ int husk_container_ps(const struct husk_runtime *rt, const char *id, pid_t **ret
         int r = open_container(rt, id, false, &c, err);
         if (r < 0)
                 return r;
-        /* A stopped container is not refused: without a pid namespace, processes that left its init
-         * behind may still live in its cgroup, and ps is how one finds them. */
-        r = load_cgroup(&c, id, err);
-        if (r < 0)
-                return r;
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
-        r = husk_cgroup_pids(c.cg, &pids, &n, err);
+        r = container_pids(&c, id, &pids, &n, err);
         if (r < 0)
                 return husk_error_prefix(err, "ps container \"%s\": ", id);
         if (n > 1)

@@ -16,6 +16,7 @@
 #include "oci/state.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/hooks.h"
+#include "runtime/members.h"
 #include "runtime/runtime.h"
 #include "runtime/state_store.h"
 #include "runtime/state_store_internal.h"
@@ -167,140 +168,6 @@ int husk_container_state(const struct husk_runtime *rt, const char *id, struct h
         return load_state(dir_fd, id, ret, err);
 }
 
-/* Send sig to pid through a pidfd, provided the pid still lives in the namespace of inode ns. */
-static int signal_in_ns(pid_t pid, const struct stat *ns, int sig)
-{
-        _cleanup_close_ int pidfd = pidfd_open(pid, 0);
-        if (pidfd < 0)
-                return -errno;
-        char path[64];
-        struct stat st;
-        (void) snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) pid);
-        /* Checked after pidfd_open: the pidfd pins the process the check is about. */
-        if (stat(path, &st) < 0 || st.st_ino != ns->st_ino || st.st_dev != ns->st_dev)
-                return -ESRCH;
-        if (pidfd_send_signal(pidfd, sig, NULL, 0) < 0)
-                return -errno;
-        return 0;
-}
-
-/* Every process of the init's pid namespace but the init: their /proc/PID/ns/pid is the init's. */
-static int signal_ns_members(pid_t init_pid, int sig, struct husk_error *err)
-{
-        char path[64];
-        struct stat ns;
-        (void) snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) init_pid);
-        if (stat(path, &ns) < 0)
-                return husk_error_errno(err, errno, "stat %s", path);
-
-        _cleanup_closedir_ DIR *d = opendir("/proc");
-        if (!d)
-                return husk_error_errno(err, errno, "open /proc");
-        struct dirent *de;
-        while ((errno = 0, de = readdir(d))) {
-                char *end;
-                long v = strtol(de->d_name, &end, 10);
-                if (*end != '\0' || v <= 0 || (pid_t) v == init_pid)
-                        continue;
-                (void) snprintf(path, sizeof(path), "/proc/%ld/ns/pid", v);
-                struct stat st;
-                if (stat(path, &st) < 0 || st.st_ino != ns.st_ino || st.st_dev != ns.st_dev)
-                        continue;
-                int r = signal_in_ns((pid_t) v, &ns, sig);
-                if (r < 0 && r != -ESRCH)
-                        return husk_error_errno(err, -r, "send signal %d to pid %ld", sig, v);
-        }
-        if (errno != 0)
-                return husk_error_errno(err, errno, "read /proc");
-        return 0;
-}
-
-/* The parent pid of pid from /proc/PID/stat (the field after the parenthesised comm, which may itself
- * contain spaces and parentheses). -1 when unreadable. */
-static pid_t proc_ppid(pid_t pid)
-{
-        char path[64], buf[512];
-        (void) snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -1;
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return -1;
-        buf[n] = '\0';
-        char *p = strrchr(buf, ')');
-        int ppid;
-        if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-                return -1;
-        return (pid_t) ppid;
-}
-
-/*
- * Without a pid namespace (and until cgroups track a container's processes) the best evidence of
- * membership is descent: every process whose parent chain leads to the init. A process that
- * daemonised away from the init escapes this; a cgroup will not let it.
- */
-static int signal_descendants(pid_t init_pid, int sig, struct husk_error *err)
-{
-        _cleanup_free_ pid_t *pids = NULL, *ppids = NULL;
-        size_t n = 0, cap = 0;
-        {
-                _cleanup_closedir_ DIR *d = opendir("/proc");
-                if (!d)
-                        return husk_error_errno(err, errno, "open /proc");
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        char *end;
-                        long v = strtol(de->d_name, &end, 10);
-                        if (*end != '\0' || v <= 0)
-                                continue;
-                        pid_t pp = proc_ppid((pid_t) v);
-                        if (pp <= 0)
-                                continue;
-                        if (n == cap) {
-                                cap = cap ? cap * 2 : 256;
-                                pid_t *a = reallocarray(pids, cap, sizeof(*a));
-                                if (!a)
-                                        return husk_error_errno(err, ENOMEM, "list processes");
-                                pids = a;
-                                pid_t *b = reallocarray(ppids, cap, sizeof(*b));
-                                if (!b)
-                                        return husk_error_errno(err, ENOMEM, "list processes");
-                                ppids = b;
-                        }
-                        pids[n] = (pid_t) v;
-                        ppids[n] = pp;
-                        n++;
-                }
-        }
-        /* Mark descendants, a generation per pass, until a pass adds none. */
-        _cleanup_free_ bool *in = calloc(n ? n : 1, sizeof(*in));
-        if (!in)
-                return husk_error_errno(err, ENOMEM, "list processes");
-        for (bool changed = true; changed;) {
-                changed = false;
-                for (size_t i = 0; i < n; i++) {
-                        if (in[i])
-                                continue;
-                        bool child = ppids[i] == init_pid;
-                        for (size_t j = 0; j < n && !child; j++)
-                                child = in[j] && ppids[i] == pids[j];
-                        if (child)
-                                in[i] = changed = true;
-                }
-        }
-        for (size_t i = 0; i < n; i++) {
-                if (!in[i])
-                        continue;
-                _cleanup_close_ int pidfd = pidfd_open(pids[i], 0);
-                if (pidfd < 0)
-                        continue;
-                if (pidfd_send_signal(pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
-                        return husk_error_errno(err, errno, "send signal %d to pid %d", sig, (int) pids[i]);
-        }
-        return 0;
-}
-
 static int kill_cgroup(const struct husk_state *s, const char *id, int sig, struct husk_error *err)
 {
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
@@ -351,13 +218,13 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
          * namespace's. A SIGKILL to its init is enough and better: the kernel then kills every member,
          * including those forked while we would be scanning /proc. Any other signal goes to the
          * members first and to the init last, since an init that exits on it takes the others down
-         * with SIGKILL. Without a pid namespace, the init's descendants (see signal_descendants). */
+         * with SIGKILL. Without a pid namespace, the init's descendants (see members.h). */
         if (all && s->own_pid_ns && sig != SIGKILL) {
-                r = signal_ns_members(s->pid, sig, err);
+                r = husk_members_signal(s->pid, true, sig, err);
                 if (r < 0)
                         return husk_error_prefix(err, "kill container \"%s\": ", id);
         } else if (all && !s->own_pid_ns) {
-                r = signal_descendants(s->pid, sig, err);
+                r = husk_members_signal(s->pid, false, sig, err);
                 if (r < 0)
                         return husk_error_prefix(err, "kill container \"%s\": ", id);
         }
@@ -450,7 +317,7 @@ int husk_container_delete(const struct husk_runtime *rt, const char *id, bool fo
                         return husk_error_prefix(err, "delete container \"%s\": ", id);
                 if (pidfd >= 0) {
                         if (!cg && !s->own_pid_ns)
-                                (void) signal_descendants(s->pid, SIGKILL, NULL);
+                                (void) husk_members_signal(s->pid, false, SIGKILL, NULL);
                         if (pidfd_send_signal(pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
                                 return husk_error_errno(err, errno, "delete container \"%s\": kill pid %d", id,
                                                         (int) s->pid);
