@@ -29,6 +29,18 @@ BUSYBOX_APPLETS=(sh ash cat echo ls mkdir touch rm sleep true false id hostname 
 	grep head tail wc env pwd printf test umask kill ps readlink mount df uptime seq cut tr sed awk
 	which mknod uname chmod chown dd nproc)
 
+# The build directory of the runtime under test, whose helper programs (tests/tools) the tests use;
+# ./build when the runtime is another one (runc). HUSK_BUILD overrides.
+husk_build_dir() {
+	if [ -n "${HUSK_BUILD:-}" ]; then
+		echo "$HUSK_BUILD"
+	elif [[ "$HUSK_RUNTIME" == */src/cli/husk-runtime ]]; then
+		echo "${HUSK_RUNTIME%/src/cli/husk-runtime}"
+	else
+		echo "$REPO_DIR/build"
+	fi
+}
+
 # Fixed per-run template rootfs; each test copies it so a test may change its own rootfs freely.
 _rootfs_template() {
 	local tpl="$BATS_RUN_TMPDIR/rootfs-template"
