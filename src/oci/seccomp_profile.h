@@ -86,6 +86,12 @@ static inline void husk_seccomp_profile_freep(struct husk_seccomp_profile **p)
 int husk_seccomp_profile_resolve(const struct husk_seccomp_profile *p, const struct husk_seccomp_target *t,
                                  struct husk_seccomp *ret, struct husk_error *err);
 
+/* Resolve for the container `spec` describes (the bounding set of process.capabilities, none when
+ * absent; this machine's architecture and kernel) and make the result its linux.seccomp, replacing
+ * what was there. On failure the spec is unchanged. */
+int husk_spec_set_seccomp_profile(struct husk_spec *spec, const struct husk_seccomp_profile *p,
+                                  struct husk_error *err);
+
 /* linux.seccomp as a JSON object of config.json. Integer values above INT64_MAX cannot be written by
  * jansson and are refused (ERANGE) rather than written wrong. */
 int husk_seccomp_to_json(const struct husk_seccomp *s, json_t **ret, struct husk_error *err);

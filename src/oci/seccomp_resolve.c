@@ -210,3 +210,21 @@ int husk_seccomp_profile_resolve(const struct husk_seccomp_profile *p, const str
         memset(&out, 0, sizeof(out));
         return 0;
 }
+
+int husk_spec_set_seccomp_profile(struct husk_spec *spec, const struct husk_seccomp_profile *p,
+                                  struct husk_error *err)
+{
+        const struct husk_capabilities *c = &spec->process.capabilities;
+        struct husk_seccomp_target t = {
+                .caps = spec->has_process && spec->process.has_capabilities && c->has_bounding ? c->bounding : 0,
+        };
+        struct husk_seccomp s;
+        int r = husk_seccomp_profile_resolve(p, &t, &s, err);
+        if (r < 0)
+                return r;
+        husk_seccomp_free_contents(&spec->linux_.seccomp);
+        spec->linux_.seccomp = s;
+        spec->linux_.has_seccomp = true;
+        spec->has_linux = true;
+        return 0;
+}

@@ -427,4 +427,29 @@ TEST(embedded_profile_is_the_data_file)
         CHECK(same);
 }
 
+TEST(spec_gets_the_profile_resolved_for_its_bounding_set)
+{
+        static const char config[] =
+                "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":[\"sh\"],"
+                "\"cwd\":\"/\",\"capabilities\":{\"bounding\":[\"CAP_SYS_ADMIN\"]}},\"linux\":{\"seccomp\":"
+                "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"x\"],\"action\":\"SCMP_ACT_KILL\"}]}}}";
+        _cleanup_(husk_spec_freep) struct husk_spec *spec = NULL;
+        struct husk_error err = { 0 };
+        CHECK(husk_config_parse(config, strlen(config), "config.json", &spec, &err) == 0);
+        _cleanup_(husk_seccomp_profile_freep) struct husk_seccomp_profile *p = NULL;
+        CHECK(husk_seccomp_profile_default(&p, &err) == 0);
+        CHECK(husk_spec_set_seccomp_profile(spec, p, &err) == 0);
+        const struct husk_seccomp *s = &spec->linux_.seccomp;
+        CHECK(spec->linux_.has_seccomp);
+        CHECK_STR_EQ(s->default_action, "SCMP_ACT_ERRNO");
+        CHECK(allowed(s, "mount") && allowed(s, "read") && !allowed(s, "reboot") && !allowed(s, "x"));
+        /* a spec without process or linux: no capabilities, and linux gets made */
+        static const char bare[] = "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"}}";
+        _cleanup_(husk_spec_freep) struct husk_spec *b = NULL;
+        CHECK(husk_config_parse(bare, strlen(bare), "config.json", &b, &err) == 0);
+        CHECK(husk_spec_set_seccomp_profile(b, p, &err) == 0);
+        CHECK(b->has_linux && b->linux_.has_seccomp && !allowed(&b->linux_.seccomp, "mount"));
+        CHECK(allowed(&b->linux_.seccomp, "read"));
+}
+
 RUN_TESTS()
