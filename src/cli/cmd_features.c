@@ -66,7 +66,7 @@ static json_t *linux_features(void)
         (void) json_object_set_new(lx, "capabilities", caps);
 
         /* cgroup v1 and v2 managers exist (src/runtime/cgroup); the systemd driver does not, and rdma
-         * limits are written but untested, so not advertised. No seccomp, LSM or RDT support yet: those
+         * limits are written but untested, so not advertised. No seccomp or RDT support yet: those
          * config fields are parsed, not applied. */
         json_t *cg = json_object();
         if (cg) {
@@ -78,8 +78,9 @@ static json_t *linux_features(void)
         }
         (void) json_object_set_new(lx, "cgroup", cg);
         (void) json_object_set_new(lx, "seccomp", enabled(false));
-        (void) json_object_set_new(lx, "apparmor", enabled(false));
-        (void) json_object_set_new(lx, "selinux", enabled(false));
+        /* Whether husk supports them, not whether this host has them (features-linux.md). */
+        (void) json_object_set_new(lx, "apparmor", enabled(true));
+        (void) json_object_set_new(lx, "selinux", enabled(true));
         (void) json_object_set_new(lx, "intelRdt", enabled(false));
 
         json_t *ext = json_object();

@@ -29,6 +29,7 @@
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
+#include "runtime/lsm.h"
 #include "runtime/namespaces.h"
 #include "runtime/runtime.h"
 #include "runtime/state_store.h"
@@ -539,6 +540,11 @@ int husk_container_create(const struct husk_runtime *rt, const struct husk_creat
         /* As runc: without a terminal nothing would ever be sent, leaving the listener waiting. */
         if (!spec->process.terminal && o->console_socket)
                 return husk_error_set(err, EINVAL, "--console-socket given but process.terminal is false");
+
+        /* Before anything exists: a label the host cannot apply fails here, not half way. */
+        r = husk_lsm_check(spec, err);
+        if (r < 0)
+                return husk_error_prefix(err, "config.json: ");
 
         struct create_inputs in = {
                 .o = o,

@@ -18,10 +18,12 @@
 #include "oci/state.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
+#include "runtime/lsm.h"
 #include "runtime/process.h"
 #include "runtime/rootfs.h"
 #include "runtime/sync.h"
 #include "util/cleanup.h"
+#include "util/procfs.h"
 
 #define INIT_PEER "container runtime"
 
@@ -151,7 +153,15 @@ static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **re
         /* Relative mount sources are relative to the bundle. */
         if (chdir(a->bundle) < 0)
                 return husk_error_errno(err, errno, "chdir to bundle \"%s\"", a->bundle);
+        /* For the LSM labels: the host's /proc, opened while nothing of the container is mounted yet,
+         * so no mount from the config or the image can stand in for it (lsm.h, docs/lsm.md). */
+        _cleanup_close_ int proc_fd = -1;
+        if (husk_lsm_wanted(&spec->process) && (proc_fd = husk_procfs_open(err)) < 0)
+                return proc_fd;
         if (!a->opts->no_new_keyring) {
+                r = husk_lsm_set_keyring_label(proc_fd, &spec->process, err);
+                if (r < 0)
+                        return r;
                 r = join_session_keyring(a->opts->id, err);
                 if (r < 0)
                         return r;
@@ -220,6 +230,14 @@ static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **re
         r = husk_process_close_fds(a->opts->preserve_fds, err);
         if (r < 0)
                 return r;
+        /* Effective at exec; written while still privileged, as runc, and the host procfs handle is
+         * closed before anything else runs. */
+        if (proc_fd >= 0) {
+                r = husk_lsm_set_exec_labels(proc_fd, &spec->process, err);
+                if (r < 0)
+                        return r;
+                (void) close(steal_fd(proc_fd));
+        }
 
         /* Privileges are dropped before "created" so that a failure (an unmapped uid, capabilities)
          * still reaches the caller of create. Nothing after this needs privileges: exec.fifo is reopened

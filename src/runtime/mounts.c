@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runtime/lsm.h"
 #include "util/cleanup.h"
 #include "util/path.h"
 
@@ -319,6 +320,15 @@ static int mount_fs(const struct husk_rootfs_ctx *ctx, const struct husk_mount *
         if (dest < 0)
                 return dest;
 
+        const char *label = ctx->spec->linux_.mount_label;
+        enum husk_lsm_mount_label label_kind = husk_lsm_mount_label_kind(type, label);
+        _cleanup_free_ char *labelled = NULL;
+        if (label_kind == HUSK_LSM_MOUNT_LABEL_OPTION) {
+                int r = husk_lsm_mount_data(o->data, label, &labelled, err);
+                if (r < 0)
+                        return r;
+        }
+
         /* sysfs belongs to the network namespace: one user namespace cannot mount a new instance for a
          * netns it does not own, so runc binds the host's /sys instead. */
         bool sysfs_bind = is_sysfs && ctx->in_userns && !husk_rootfs_has_ns(ctx->spec, HUSK_NS_NETWORK);
@@ -330,7 +340,12 @@ static int mount_fs(const struct husk_rootfs_ctx *ctx, const struct husk_mount *
                         if (old < 0)
                                 return husk_error_errno(err, errno, "tmpcopyup: open \"%s\"", m->destination);
                 }
-                if (mount(what, husk_fd_path(dest, buf), type, o->flags, o->data) == 0) {
+                if (mount(what, husk_fd_path(dest, buf), type, o->flags, labelled ? labelled : o->data) == 0) {
+                        if (label_kind == HUSK_LSM_MOUNT_LABEL_XATTR) {
+                                int r = husk_lsm_label_mount_root(root_fd, m->destination, label, err);
+                                if (r < 0)
+                                        return r;
+                        }
                         if (old >= 0) {
                                 _cleanup_close_ int new = husk_open_in_root(root_fd, m->destination,
                                                                             O_RDONLY | O_DIRECTORY, 0, err);
