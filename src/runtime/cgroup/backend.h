@@ -59,6 +59,12 @@ int husk_cg1_destroy(struct husk_cg1 *cg, struct husk_error *err);
 int husk_cg1_stats(struct husk_cg1 *cg, struct husk_cgroup_stats *ret, struct husk_error *err);
 void husk_cg1_free(struct husk_cg1 *cg);
 
+/* ---- OOM watch sources (v1_events.c, v2_events.c; oom_watch.c reads them) ---- */
+/* *ret_fd: the fd that wakes on an OOM (v1: an eventfd registered on memory.oom_control; v2: inotify
+ * on memory.events), non-blocking; *ret_dirfd: the memory cgroup's directory, for the counters. */
+int husk_cg1_oom_watch_open(struct husk_cg1 *cg, int *ret_fd, int *ret_dirfd, struct husk_error *err);
+int husk_cg2_oom_watch_open(struct husk_cg2 *cg, int *ret_fd, int *ret_dirfd, struct husk_error *err);
+
 /* ---- pure translations (unit-tested; v2.c and v1.c share them) ---- */
 /* v1 cpu.shares (2..262144) -> v2 cpu.weight (1..10000), the formula runc and crun use. */
 uint64_t husk_cg_shares_to_weight(uint64_t shares);

@@ -92,16 +92,60 @@ static inline void husk_cgroup_freep(struct husk_cgroup **cg)
                 husk_cgroup_free(*cg);
 }
 
-/* Stats, as `events --stats` reports them (runc's field names). */
+/* Stats, as `events --stats` reports them (runc's types.Stats). */
+struct husk_cg_memory_entry {
+        uint64_t limit, usage, max, failcnt;
+};
+struct husk_cg_blkio_entry { /* one line of a v1 blkio file, or one field of a v2 io.stat line */
+        uint64_t major, minor, value;
+        char op[8]; /* "Read", "Write", "Sync", "Async", "Discard", "Total" */
+};
+struct husk_cg_hugetlb_entry {
+        char pagesize[16]; /* "2MB", "1GB": the name the kernel gives the files */
+        uint64_t usage, max, failcnt;
+};
+struct husk_cg_stat_kv { /* a line of memory.stat */
+        char key[64];
+        uint64_t value;
+};
+struct husk_cg_u64v {
+        uint64_t *v;
+        size_t n;
+};
+struct husk_cg_u16v {
+        uint16_t *v;
+        size_t n;
+};
+struct husk_cg_cpuset_stats {
+        struct husk_cg_u16v cpus, mems;
+        uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate, memory_spread_page,
+                memory_spread_slab, memory_pressure, sched_load_balance;
+        int64_t sched_relax_domain_level;
+};
 struct husk_cgroup_stats {
         uint64_t cpu_usage_ns, cpu_user_ns, cpu_system_ns;
-        uint64_t cpu_throttled_periods, cpu_throttled_ns;
+        uint64_t cpu_periods, cpu_throttled_periods, cpu_throttled_ns;
+        struct husk_cg_u64v percpu, percpu_kernel, percpu_user; /* v1 cpuacct only */
+        struct husk_cg_cpuset_stats cpuset;                    /* zeros without a cpuset cgroup */
+        /* Summaries kept for callers that want one number each (memory_swap_usage: as the kernel
+         * reports it, memsw on v1, swap alone on v2). */
         uint64_t memory_usage, memory_max_usage, memory_limit, memory_swap_usage, memory_oom_events;
+        /* runc's memory entries: swap is memory+swap on both versions, as runc reports it. */
+        uint64_t memory_cache;
+        struct husk_cg_memory_entry memory, swap, kernel, kernel_tcp;
+        struct husk_cg_stat_kv *memory_raw; /* memory.stat, in the kernel's order */
+        size_t n_memory_raw;
         uint64_t pids_current, pids_limit; /* limit 0 = max */
         uint64_t io_read_bytes, io_write_bytes, io_read_ops, io_write_ops;
+        struct husk_cg_blkio_entry *io_service_bytes, *io_serviced; /* per device and operation */
+        size_t n_io_service_bytes, n_io_serviced;
         uint64_t hugetlb_usage; /* sum over page sizes */
+        struct husk_cg_hugetlb_entry *hugetlb;
+        size_t n_hugetlb;
 };
+/* Fills *ret (whose arrays the caller releases with husk_cgroup_stats_done, also after a failure). */
 int husk_cgroup_stats(struct husk_cgroup *cg, struct husk_cgroup_stats *ret, struct husk_error *err);
+void husk_cgroup_stats_done(struct husk_cgroup_stats *s);
 
 /*
  * Placement at birth, for the intermediate's fork: on a host with a cgroup2 tree, the directory of the
@@ -111,3 +155,22 @@ int husk_cgroup_stats(struct husk_cgroup *cg, struct husk_cgroup_stats *ret, str
  */
 int husk_cgroup_clone_fd(const struct husk_cgroup *cg);
 int husk_cgroup_enter_self_cloned(const struct husk_cgroup *cg, struct husk_error *err);
+
+/*
+ * OOM notification (events). The watch's fd (pollable, O_CLOEXEC) becomes readable when the kernel
+ * may have OOM-killed in the container's memory cgroup: on v1 an eventfd registered on
+ * memory.oom_control through cgroup.event_control, on v2 an inotify watch on memory.events. Then
+ * husk_cgroup_oom_watch_read drains it and counts the OOM kills since the watch was opened or last
+ * read (the oom_kill counter, so a burst of kills is not folded into one wake-up; on v1 an OOM with the
+ * killer disabled, which kills nothing, counts as one). A removed cgroup reads as no new kill.
+ */
+struct husk_cgroup_oom_watch;
+int husk_cgroup_oom_watch(struct husk_cgroup *cg, struct husk_cgroup_oom_watch **ret, struct husk_error *err);
+int husk_cgroup_oom_watch_fd(const struct husk_cgroup_oom_watch *w);
+int husk_cgroup_oom_watch_read(struct husk_cgroup_oom_watch *w, uint64_t *ret_kills, struct husk_error *err);
+void husk_cgroup_oom_watch_free(struct husk_cgroup_oom_watch *w);
+static inline void husk_cgroup_oom_watch_freep(struct husk_cgroup_oom_watch **w)
+{
+        if (*w)
+                husk_cgroup_oom_watch_free(*w);
+}

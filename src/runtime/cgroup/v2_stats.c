@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Stats on cgroup v2, under runc's names. A controller that is not enabled leaves its fields 0. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "runtime/cgroup/stats_internal.h"
 #include "runtime/cgroup/v2_internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -25,16 +24,6 @@ static int read_opt(struct husk_cg2 *cg, const char *file, char **ret, struct hu
         return rc < 0 ? husk_error_prefix(err, "%s: ", cg->dir) : 0;
 }
 
-/* "key value" lines (cpu.stat, memory.events): the value of key, or 0. */
-static uint64_t keyed(const char *text, const char *key)
-{
-        size_t kl = strlen(key);
-        for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-                if (strncmp(p, key, kl) == 0 && p[kl] == ' ')
-                        return strtoull(p + kl + 1, NULL, 10);
-        return 0;
-}
-
 /* A single value; "max" is UINT64_MAX unless max_as is given. */
 static int single(struct husk_cg2 *cg, const char *file, uint64_t max_as, uint64_t *ret, struct husk_error *err)
 {
@@ -46,88 +35,129 @@ static int single(struct husk_cg2 *cg, const char *file, uint64_t max_as, uint64
         return 0;
 }
 
-static void io_stat(const char *text, struct husk_cgroup_stats *s)
+/* The value of key in a "key value" file that may be missing. */
+static int keyed_opt(struct husk_cg2 *cg, const char *file, const char *key, uint64_t *ret, struct husk_error *err)
 {
-        /* "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0", one line per device. */
-        for (const char *p = text; p && *p;) {
-                const char *eol = strchrnul(p, '\n');
-                for (const char *f = strchr(p, ' '); f && f < eol; f = strchr(f, ' ')) {
-                        f++;
-                        uint64_t v;
-                        char key[16];
-                        if (sscanf(f, "%15[a-z]=%" SCNu64, key, &v) != 2)
-                                continue;
-                        if (strcmp(key, "rbytes") == 0)
-                                s->io_read_bytes += v;
-                        else if (strcmp(key, "wbytes") == 0)
-                                s->io_write_bytes += v;
-                        else if (strcmp(key, "rios") == 0)
-                                s->io_read_ops += v;
-                        else if (strcmp(key, "wios") == 0)
-                                s->io_write_ops += v;
-                }
-                p = *eol ? eol + 1 : eol;
-        }
+        _cleanup_free_ char *text = NULL;
+        int rc = read_opt(cg, file, &text, err);
+        if (rc < 0 || !text)
+                return rc;
+        *ret = husk_cg_keyed(text, key);
+        return 0;
 }
 
-static int hugetlb_usage(struct husk_cg2 *cg, uint64_t *ret, struct husk_error *err)
+static int nomem(struct husk_error *err, const char *what)
 {
-        int fd = openat(cg->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return husk_error_errno(err, errno, "open %s", cg->dir);
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                int rc = husk_error_errno(err, errno, "open %s", cg->dir);
-                close(fd);
+        return husk_error_errno(err, ENOMEM, "cgroup stats: %s", what);
+}
+
+static int cpu_stats(struct husk_cg2 *cg, struct husk_cgroup_stats *s, struct husk_error *err)
+{
+        _cleanup_free_ char *cpu = NULL, *cpus = NULL, *mems = NULL;
+        int rc;
+        if ((rc = read_opt(cg, "cpu.stat", &cpu, err)) < 0)
                 return rc;
+        if (cpu) {
+                s->cpu_usage_ns = husk_cg_keyed(cpu, "usage_usec") * 1000;
+                s->cpu_user_ns = husk_cg_keyed(cpu, "user_usec") * 1000;
+                s->cpu_system_ns = husk_cg_keyed(cpu, "system_usec") * 1000;
+                s->cpu_periods = husk_cg_keyed(cpu, "nr_periods");
+                s->cpu_throttled_periods = husk_cg_keyed(cpu, "nr_throttled");
+                s->cpu_throttled_ns = husk_cg_keyed(cpu, "throttled_usec") * 1000;
         }
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                size_t len = strlen(de->d_name);
-                /* hugetlb.<size>.current, not hugetlb.<size>.rsvd.current */
-                if (strncmp(de->d_name, "hugetlb.", 8) != 0 || len < 16 || strcmp(de->d_name + len - 8, ".current") != 0 ||
-                    (len >= 13 && strncmp(de->d_name + len - 13, ".rsvd", 5) == 0))
-                        continue;
-                uint64_t v = 0;
-                int rc = single(cg, de->d_name, 0, &v, err);
-                if (rc < 0)
-                        return rc;
-                *ret += v;
+        /* What the container may use, whether or not it set its own cpuset. */
+        if ((rc = read_opt(cg, "cpuset.cpus.effective", &cpus, err)) < 0 ||
+            (rc = read_opt(cg, "cpuset.mems.effective", &mems, err)) < 0)
+                return rc;
+        if ((cpus && husk_cg_parse_id_list(cpus, &s->cpuset.cpus) < 0) ||
+            (mems && husk_cg_parse_id_list(mems, &s->cpuset.mems) < 0))
+                return nomem(err, "cpuset");
+        return 0;
+}
+
+/* runc's v2 memory: usage/limit/peak of memory and swap, failcnt from memory.events' "max", and swap
+ * reported as memory+swap, as v1's memsw (runc does the same for compatibility). */
+static int memory_stats(struct husk_cg2 *cg, struct husk_cgroup_stats *s, struct husk_error *err)
+{
+        _cleanup_free_ char *events = NULL, *stat = NULL;
+        struct husk_cg_memory_entry *m = &s->memory, swap = { 0 };
+        int rc;
+        bool have_swap = faccessat(cg->dirfd, "memory.swap.current", F_OK, 0) == 0;
+        if ((rc = single(cg, "memory.current", UINT64_MAX, &m->usage, err)) < 0 ||
+            (rc = single(cg, "memory.peak", UINT64_MAX, &m->max, err)) < 0 ||
+            (rc = single(cg, "memory.max", UINT64_MAX, &m->limit, err)) < 0 ||
+            (rc = single(cg, "memory.swap.current", UINT64_MAX, &swap.usage, err)) < 0 ||
+            (rc = single(cg, "memory.swap.peak", UINT64_MAX, &swap.max, err)) < 0 ||
+            (rc = single(cg, "memory.swap.max", UINT64_MAX, &swap.limit, err)) < 0 ||
+            (rc = keyed_opt(cg, "memory.swap.events", "max", &swap.failcnt, err)) < 0)
+                return rc;
+        if ((rc = read_opt(cg, "memory.events", &events, err)) < 0)
+                return rc;
+        if (events) {
+                m->failcnt = husk_cg_keyed(events, "max");
+                s->memory_oom_events = husk_cg_keyed(events, "oom_kill");
+        }
+        s->memory_usage = m->usage;
+        s->memory_max_usage = m->max;
+        s->memory_limit = m->limit;
+        s->memory_swap_usage = swap.usage;
+        if (have_swap) {
+                s->swap = swap;
+                s->swap.usage += m->usage;
+                s->swap.max = swap.max ? swap.max + m->max : 0;
+                s->swap.limit = swap.limit == UINT64_MAX || m->limit == UINT64_MAX ? UINT64_MAX : swap.limit + m->limit;
+        }
+        if ((rc = read_opt(cg, "memory.stat", &stat, err)) < 0)
+                return rc;
+        if (stat) {
+                if (husk_cg_parse_kv(stat, &s->memory_raw, &s->n_memory_raw) < 0)
+                        return nomem(err, "memory.stat");
+                s->memory_cache = husk_cg_keyed(stat, "file");
         }
         return 0;
+}
+
+static int io_stats(struct husk_cg2 *cg, struct husk_cgroup_stats *s, struct husk_error *err)
+{
+        _cleanup_free_ char *io = NULL;
+        int rc = read_opt(cg, "io.stat", &io, err);
+        if (rc < 0 || !io)
+                return rc;
+        if (husk_cg2_parse_io_stat(io, &s->io_service_bytes, &s->n_io_service_bytes, &s->io_serviced,
+                                   &s->n_io_serviced) < 0)
+                return nomem(err, "io.stat");
+        husk_cg_blkio_sum(s);
+        return 0;
+}
+
+/* hugetlb.<size>.current per page size (not the .rsvd. ones); failcnt is the "max" of its events. */
+static int hugetlb_stats(struct husk_cg2 *cg, struct husk_cgroup_stats *s, struct husk_error *err)
+{
+        int rc = husk_cg_hugetlb_list(cg->dirfd, cg->dir, "current", s, err);
+        for (size_t i = 0; rc == 0 && i < s->n_hugetlb; i++) {
+                struct husk_cg_hugetlb_entry *e = &s->hugetlb[i];
+                char file[64];
+                (void) snprintf(file, sizeof(file), "hugetlb.%s.current", e->pagesize);
+                if ((rc = single(cg, file, 0, &e->usage, err)) < 0)
+                        break;
+                (void) snprintf(file, sizeof(file), "hugetlb.%s.events", e->pagesize);
+                rc = keyed_opt(cg, file, "max", &e->failcnt, err);
+                s->hugetlb_usage += e->usage;
+        }
+        return rc;
 }
 
 int husk_cg2_stats(struct husk_cg2 *cg, struct husk_cgroup_stats *ret, struct husk_error *err)
 {
         struct husk_cgroup_stats s = { 0 };
-        _cleanup_free_ char *cpu = NULL, *events = NULL, *io = NULL;
         int rc;
-        if ((rc = read_opt(cg, "cpu.stat", &cpu, err)) < 0)
-                return rc;
-        if (cpu) {
-                s.cpu_usage_ns = keyed(cpu, "usage_usec") * 1000;
-                s.cpu_user_ns = keyed(cpu, "user_usec") * 1000;
-                s.cpu_system_ns = keyed(cpu, "system_usec") * 1000;
-                s.cpu_throttled_periods = keyed(cpu, "nr_throttled");
-                s.cpu_throttled_ns = keyed(cpu, "throttled_usec") * 1000;
-        }
-        if ((rc = single(cg, "memory.current", UINT64_MAX, &s.memory_usage, err)) < 0 ||
-            (rc = single(cg, "memory.peak", UINT64_MAX, &s.memory_max_usage, err)) < 0 ||
-            (rc = single(cg, "memory.max", UINT64_MAX, &s.memory_limit, err)) < 0 ||
-            (rc = single(cg, "memory.swap.current", UINT64_MAX, &s.memory_swap_usage, err)) < 0 ||
+        if ((rc = cpu_stats(cg, &s, err)) < 0 || (rc = memory_stats(cg, &s, err)) < 0 ||
             (rc = single(cg, "pids.current", 0, &s.pids_current, err)) < 0 ||
-            (rc = single(cg, "pids.max", 0, &s.pids_limit, err)) < 0)
+            (rc = single(cg, "pids.max", 0, &s.pids_limit, err)) < 0 || (rc = io_stats(cg, &s, err)) < 0 ||
+            (rc = hugetlb_stats(cg, &s, err)) < 0) {
+                husk_cgroup_stats_done(&s);
                 return rc;
-        if ((rc = read_opt(cg, "memory.events", &events, err)) < 0)
-                return rc;
-        if (events)
-                s.memory_oom_events = keyed(events, "oom_kill");
-        if ((rc = read_opt(cg, "io.stat", &io, err)) < 0)
-                return rc;
-        if (io)
-                io_stat(io, &s);
-        if ((rc = hugetlb_usage(cg, &s.hugetlb_usage, err)) < 0)
-                return rc;
+        }
         *ret = s;
         return 0;
 }

@@ -225,11 +225,14 @@ TEST(live_create_apply_join_freeze_kill_destroy)
         CHECK(husk_cgroup_freeze(l.cg, false, &err) == 0);
         CHECK(husk_cgroup_is_frozen(l.cg, &frozen, &err) == 0 && !frozen);
 
-        struct husk_cgroup_stats stats;
+        _cleanup_(husk_cgroup_stats_done) struct husk_cgroup_stats stats = { 0 };
         CHECK(husk_cgroup_stats(l.cg, &stats, &err) == 0);
         CHECK(stats.pids_current == 1 && stats.pids_limit == 7);
         CHECK(stats.memory_limit == 64 << 20);
         CHECK(stats.memory_usage > 0);
+        /* runc's fuller form: the memory entry, memory.stat, per-cpu usage */
+        CHECK(stats.memory.limit == 64 << 20 && stats.memory.usage == stats.memory_usage);
+        CHECK(stats.n_memory_raw > 5 && stats.percpu.n > 0);
 
         /* Raising memory and memsw past the old memsw, then lowering both below the old limit: each
          * only works in its own order. */

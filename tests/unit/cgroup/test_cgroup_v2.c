@@ -313,7 +313,7 @@ TEST(create_enter_pids_freeze_kill_destroy)
         CHECK(husk_cg2_pids(s.cg, &pids, &n, &err) == 0);
         CHECK(n == 1 && pids[0] == s.child);
 
-        struct husk_cgroup_stats st;
+        _cleanup_(husk_cgroup_stats_done) struct husk_cgroup_stats st = { 0 };
         CHECK(husk_cg2_stats(s.cg, &st, &err) == 0);
         /* Without the cpu controller the base stats are tick-sampled: coarse under emulation, but
          * 20 ms of burning shows up as something. */
@@ -673,7 +673,7 @@ TEST(resources_written_and_updated)
         CHECK(husk_cg2_update(s.cg, &u, &err) == -EINVAL);
         CHECK_CONTAINS(err.msg, "memory.swap");
 
-        struct husk_cgroup_stats st;
+        _cleanup_(husk_cgroup_stats_done) struct husk_cgroup_stats st = { 0 };
         CHECK(husk_cg2_stats(s.cg, &st, &err) == 0);
         CHECK(st.memory_limit == 67108864 && st.pids_limit == 77);
         CHECK(husk_cg2_destroy(s.cg, &err) == 0);
