@@ -6,30 +6,22 @@
 #include "oci/spec.h"
 #include "oci/state.h"
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/container_cgroup_internal.h"
 #include "runtime/members.h"
 #include "runtime/runtime.h"
 #include "runtime/state_store.h"
 #include "runtime/state_store_internal.h"
 #include "util/cleanup.h"
 
-/* A container opened for a cgroup command: its locked directory, refreshed state, and cgroup. */
-struct cg_container {
-        int dir_fd;
-        struct husk_state *state;
-        struct husk_cgroup *cg;
-};
-
-static void cg_container_done(struct cg_container *c)
+void husk_cg_container_done(struct husk_cg_container *c)
 {
         husk_cgroup_freep(&c->cg);
         husk_state_freep(&c->state);
         husk_closep(&c->dir_fd);
 }
 
-/* Lock the container's directory (exclusive for the commands that change it, so that a concurrent
- * delete or pause waits) and read its refreshed state. */
-static int open_container(const struct husk_runtime *rt, const char *id, bool exclusive, struct cg_container *c,
-                          struct husk_error *err)
+int husk_cg_container_open(const struct husk_runtime *rt, const char *id, bool exclusive, struct husk_cg_container *c,
+                           struct husk_error *err)
 {
         int r = husk_validate_id(id, err);
         if (r < 0)
@@ -51,7 +43,7 @@ static int open_container(const struct husk_runtime *rt, const char *id, bool ex
         return husk_state_refresh(c->dir_fd, c->state, err);
 }
 
-static int load_cgroup(struct cg_container *c, const char *id, struct husk_error *err)
+int husk_cg_container_load_cgroup(struct husk_cg_container *c, const char *id, struct husk_error *err)
 {
         if (!c->state->cgroup_path || !c->state->cgroup_path[0])
                 return husk_error_set(err, ENOTSUP, "container \"%s\" has no cgroup", id);
@@ -64,8 +56,8 @@ static int load_cgroup(struct cg_container *c, const char *id, struct husk_error
 static int set_frozen(const struct husk_runtime *rt, const char *id, bool frozen, struct husk_error *err)
 {
         const char *verb = frozen ? "pause" : "resume";
-        _cleanup_(cg_container_done) struct cg_container c = { .dir_fd = -1 };
-        int r = open_container(rt, id, true, &c, err);
+        _cleanup_(husk_cg_container_done) struct husk_cg_container c = { .dir_fd = -1 };
+        int r = husk_cg_container_open(rt, id, true, &c, err);
         if (r < 0)
                 return r;
         /* As runc: only a running container pauses (a created init blocked on exec.fifo would be
@@ -74,7 +66,7 @@ static int set_frozen(const struct husk_runtime *rt, const char *id, bool frozen
         if (c.state->status != want)
                 return husk_error_set(err, EINVAL, "cannot %s container \"%s\": it is %s, not %s", verb, id,
                                       husk_status_to_string(c.state->status), husk_status_to_string(want));
-        r = load_cgroup(&c, id, err);
+        r = husk_cg_container_load_cgroup(&c, id, err);
         if (r < 0)
                 return r;
         r = husk_cgroup_freeze(c.cg, frozen, err);
@@ -98,15 +90,15 @@ int husk_container_update(const struct husk_runtime *rt, const char *id, const s
 {
         if (!res)
                 return husk_error_set(err, EINVAL, "update container \"%s\": no resources", id);
-        _cleanup_(cg_container_done) struct cg_container c = { .dir_fd = -1 };
-        int r = open_container(rt, id, true, &c, err);
+        _cleanup_(husk_cg_container_done) struct husk_cg_container c = { .dir_fd = -1 };
+        int r = husk_cg_container_open(rt, id, true, &c, err);
         if (r < 0)
                 return r;
         /* A stopped container's cgroup is on its way out (delete removes it): limits set now would
          * apply to nothing, so say so, as runc does. */
         if (c.state->status == HUSK_STATUS_STOPPED)
                 return husk_error_set(err, EINVAL, "cannot update container \"%s\": it is stopped", id);
-        r = load_cgroup(&c, id, err);
+        r = husk_cg_container_load_cgroup(&c, id, err);
         if (r < 0)
                 return r;
         r = husk_cgroup_update(c.cg, res, err);
@@ -123,7 +115,7 @@ static int cmp_pid(const void *a, const void *b)
 
 /* The container's processes: those of its cgroup, or without one (a rootless container with no
  * cgroup of its own) its pid namespace's members or the init's descendants, from /proc. */
-static int container_pids(struct cg_container *c, const char *id, pid_t **ret, size_t *ret_n, struct husk_error *err)
+static int container_pids(struct husk_cg_container *c, const char *id, pid_t **ret, size_t *ret_n, struct husk_error *err)
 {
         const struct husk_state *s = c->state;
         if (!s->cgroup_path || !s->cgroup_path[0]) {
@@ -134,7 +126,7 @@ static int container_pids(struct cg_container *c, const char *id, pid_t **ret, s
         }
         /* A stopped container is not refused: without a pid namespace, processes that left its init
          * behind may still live in its cgroup, and ps is how one finds them. */
-        int r = load_cgroup(c, id, err);
+        int r = husk_cg_container_load_cgroup(c, id, err);
         if (r < 0)
                 return r;
         return husk_cgroup_pids(c->cg, ret, ret_n, err);
@@ -143,8 +135,8 @@ static int container_pids(struct cg_container *c, const char *id, pid_t **ret, s
 int husk_container_ps(const struct husk_runtime *rt, const char *id, pid_t **ret, size_t *ret_n,
                       struct husk_error *err)
 {
-        _cleanup_(cg_container_done) struct cg_container c = { .dir_fd = -1 };
-        int r = open_container(rt, id, false, &c, err);
+        _cleanup_(husk_cg_container_done) struct husk_cg_container c = { .dir_fd = -1 };
+        int r = husk_cg_container_open(rt, id, false, &c, err);
         if (r < 0)
                 return r;
         _cleanup_free_ pid_t *pids = NULL;
@@ -162,11 +154,11 @@ int husk_container_ps(const struct husk_runtime *rt, const char *id, pid_t **ret
 int husk_container_stats(const struct husk_runtime *rt, const char *id, struct husk_cgroup_stats *ret,
                          struct husk_error *err)
 {
-        _cleanup_(cg_container_done) struct cg_container c = { .dir_fd = -1 };
-        int r = open_container(rt, id, false, &c, err);
+        _cleanup_(husk_cg_container_done) struct husk_cg_container c = { .dir_fd = -1 };
+        int r = husk_cg_container_open(rt, id, false, &c, err);
         if (r < 0)
                 return r;
-        r = load_cgroup(&c, id, err);
+        r = husk_cg_container_load_cgroup(&c, id, err);
         if (r < 0)
                 return r;
         struct husk_cgroup_stats st = { 0 };

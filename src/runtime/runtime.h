@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "oci/state.h"
@@ -86,6 +87,38 @@ int husk_container_update(const struct husk_runtime *rt, const char *id, const s
 int husk_container_ps(const struct husk_runtime *rt, const char *id, pid_t **ret, size_t *ret_n,
                       struct husk_error *err);
 
-/* The container's cgroup statistics (for `events --stats`). */
+/* The container's cgroup statistics (for `events --stats`); the caller releases *ret with
+ * husk_cgroup_stats_done (runtime/cgroup/cgroup.h). */
 int husk_container_stats(const struct husk_runtime *rt, const char *id, struct husk_cgroup_stats *ret,
                          struct husk_error *err);
+
+/* ---- events (container_events.c) ---- */
+enum husk_event_type {
+        HUSK_EVENT_STATS, /* stats: the container's cgroup statistics, every interval */
+        HUSK_EVENT_OOM,   /* one per OOM kill in the container's memory cgroup */
+        HUSK_EVENT_ERROR, /* error: the stats of this interval could not be read; the loop goes on, as runc's */
+};
+
+struct husk_event {
+        enum husk_event_type type;
+        const struct husk_cgroup_stats *stats;
+        const struct husk_error *error;
+};
+
+/* Called for each event; 0 to go on, a negative errno to end the loop with that result. */
+typedef int (*husk_event_fn)(const struct husk_event *ev, void *userdata);
+
+struct husk_events_opts {
+        uint64_t interval_ns; /* between stats events, > 0; the first comes after one interval */
+        bool stats_only;      /* one stats event, then return */
+        int stop_fd;          /* -1, or an fd whose readability ends the loop (the caller's signalfd) */
+};
+
+/*
+ * events: the stats of a created, running or paused container every interval, and its OOM kills as
+ * they happen, until the container's init exits (0, after reporting the OOM kills that came before),
+ * stop_fd becomes readable (0) or fn fails. A stopped container is refused (EINVAL). The container's
+ * directory is locked only while it is opened, so delete and the other commands go on meanwhile.
+ */
+int husk_container_events(const struct husk_runtime *rt, const char *id, const struct husk_events_opts *o,
+                          husk_event_fn fn, void *userdata, struct husk_error *err);
