@@ -36,7 +36,7 @@ struct cli_command {
 extern const struct cli_command cli_cmd_create, cli_cmd_start, cli_cmd_state, cli_cmd_kill, cli_cmd_delete,
         cli_cmd_run, cli_cmd_list, cli_cmd_spec, cli_cmd_features;
 /* The commands that act on the container's cgroup. */
-extern const struct cli_command cli_cmd_pause, cli_cmd_resume, cli_cmd_update, cli_cmd_ps;
+extern const struct cli_command cli_cmd_pause, cli_cmd_resume, cli_cmd_update, cli_cmd_ps, cli_cmd_events;
 
 /*
  * Parse a command's options into flags and check its argument count. Returns 0 to go on, 1 when

@@ -36,9 +36,9 @@ static const struct arg_opt global_opts[] = {
 };
 
 static const struct cli_command *const commands[] = {
-        &cli_cmd_create, &cli_cmd_delete, &cli_cmd_features, &cli_cmd_kill,  &cli_cmd_list,
-        &cli_cmd_pause,  &cli_cmd_ps,     &cli_cmd_resume,   &cli_cmd_run,   &cli_cmd_spec,
-        &cli_cmd_start,  &cli_cmd_state,  &cli_cmd_update,
+        &cli_cmd_create, &cli_cmd_delete, &cli_cmd_events, &cli_cmd_features, &cli_cmd_kill,
+        &cli_cmd_list,   &cli_cmd_pause,  &cli_cmd_ps,     &cli_cmd_resume,   &cli_cmd_run,
+        &cli_cmd_spec,   &cli_cmd_start,  &cli_cmd_state,  &cli_cmd_update,
 };
 
 /* runc's commands that husk does not have yet: they fail loudly instead of pretending. */
@@ -46,7 +46,6 @@ static const struct {
         const char *name, *summary;
 } missing[] = {
         { "checkpoint", "checkpoint a running container" },
-        { "events", "display container events such as OOM notifications, cpu, memory, and IO usage statistics" },
         { "exec", "execute new process inside the container" },
         { "restore", "restore a container from a previous checkpoint" },
 };

@@ -1,0 +1,214 @@
+#!/usr/bin/env bats
+# events: `--stats` checked field by field against config.json's limits and a running process, OOM
+# kills reported as they happen, the loop ending when the container stops or on SIGTERM/SIGINT, and
+# bad arguments refused with a clear message. Runs on a cgroup v1 (or hybrid) host and, through
+# tests/vm/run-in-vm, on cgroup v2 (see .ci/run's vm_files).
+
+load helpers
+
+setup() {
+	[ -d /sys/fs/cgroup/memory ] || [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ] ||
+		skip "no memory cgroup controller on this host"
+	setup_bundle
+	# The memory, pids and cpu limits every test's stats are checked against.
+	update_config '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}
+		| .linux.resources.cpu = {"shares": 512, "quota": 50000, "period": 100000}'
+}
+
+teardown() {
+	# Background `events` processes first: they hold nothing of the container, but must not outlive
+	# the test.
+	local p
+	if [ -f "$BATS_TEST_TMPDIR/bgpids" ]; then
+		while read -r p; do
+			kill -9 "$p" 2>/dev/null || true
+		done <"$BATS_TEST_TMPDIR/bgpids"
+	fi
+	common_teardown
+}
+
+is_v2() { [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; }
+
+run_detached_ok() {
+	ctr_run_detached --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ] || { echo "run -d failed ($status): $output" >&2; return 1; }
+}
+
+# events_bg ARGS...: `events ARGS... $ID` in the background, stdout to $EV_OUT, stderr to $EV_ERR;
+# its pid in $EV_PID.
+events_bg() {
+	EV_OUT="$BATS_TEST_TMPDIR/events.out"
+	EV_ERR="$BATS_TEST_TMPDIR/events.err"
+	"$HUSK_RUNTIME" --root "$ROOT" events "$@" "$ID" >"$EV_OUT" 2>"$EV_ERR" 3>&- &
+	EV_PID=$!
+	echo "$EV_PID" >>"$BATS_TEST_TMPDIR/bgpids"
+}
+
+# wait_exit PID TRIES: wait (0.1 s a try) for a background job to end; its status in $EV_STATUS.
+wait_exit() {
+	local pid="$1" tries="$2" i
+	for ((i = 0; i < tries; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			EV_STATUS=0
+			wait "$pid" || EV_STATUS=$?
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "events (pid $pid) still running after $((tries / 10)) s" >&2
+	return 1
+}
+
+@test "events --stats: one stats object, its fields matching config.json and the running processes" {
+	# Three processes (sh and two sleeps), and some CPU burnt before they settle.
+	set_args sh -c 'i=0; while [ $i -lt 30000 ]; do i=$((i + 1)); done; sleep 100 & sleep 100 & echo ready; wait'
+	run_detached_ok
+	wait_for_file "$CTR_OUT"
+	run rt events --stats "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	s="$output"
+	[ "$(jq -r .type <<<"$s")" = stats ]
+	[ "$(jq -r .id <<<"$s")" = "$ID" ]
+	# config.json's limits
+	[ "$(jq .data.memory.usage.limit <<<"$s")" = 67108864 ]
+	[ "$(jq .data.pids.limit <<<"$s")" = 50 ]
+	# the running processes
+	[ "$(jq .data.pids.current <<<"$s")" = 3 ]
+	[ "$(jq .data.memory.usage.usage <<<"$s")" -gt 0 ]
+	[ "$(jq .data.memory.usage.failcnt <<<"$s")" -ge 0 ]
+	[ "$(jq '.data.memory.raw | length' <<<"$s")" -gt 5 ]
+	# The busy loop ran under a 50% quota: usage counted, and the quota's periods too.
+	[ "$(jq .data.cpu.usage.total <<<"$s")" -gt 1000000 ]
+	[ "$(jq .data.cpu.throttling.periods <<<"$s")" -gt 0 ]
+	jq -e '.data.cpu.usage | has("kernel") and has("user")' <<<"$s"
+	# runc's other members are there, with its types
+	jq -e '.data.cpuset | has("cpu_exclusive") and has("sched_relax_domain_level")' <<<"$s"
+	jq -e '.data.memory | (.swap | has("limit")) and (.kernel | has("failcnt")) and (.kernelTCP | has("limit"))' <<<"$s"
+	jq -e '.data.blkio | type == "object"' <<<"$s"
+	jq -e '.data.hugetlb | type == "object"' <<<"$s"
+	jq -e '.data.intel_rdt == {} and .data.network_interfaces == null' <<<"$s"
+	if ! is_v2; then
+		# v1: per-cpu usage, one entry per possible cpu, summing to the total
+		[ "$(jq '.data.cpu.usage.percpu | length' <<<"$s")" -eq "$(tr ',' '\n' </sys/devices/system/cpu/possible | awk -F- '{ n += ($2 == "" ? 1 : $2 - $1 + 1) } END { print n }')" ]
+		[ "$(jq '.data.cpu.usage.percpu | add' <<<"$s")" = "$(jq .data.cpu.usage.total <<<"$s")" ]
+	fi
+}
+
+@test "events --stats: a memory limit changed by update is what the next stats say" {
+	set_args sleep 100
+	run_detached_ok
+	run rt update --memory 50331648 "$ID"
+	[ "$status" -eq 0 ]
+	run rt events --stats "$ID"
+	[ "$status" -eq 0 ]
+	[ "$(jq .data.memory.usage.limit <<<"$output")" = 50331648 ]
+}
+
+@test "events: an OOM kill is reported as an oom event, stats keep coming" {
+	update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+	# The hog starts once events is watching (the file appears), is killed, and the container lives on.
+	set_args sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; head -c 200m /dev/zero | tail >/dev/null; echo "rc=$?"; sleep 100'
+	run_detached_ok
+	events_bg --interval 300ms
+	sleep 0.5
+	touch "$BUNDLE/rootfs/tmp/go"
+	# Up to 30 s: near its limit the cgroup reclaims before the OOM killer acts (see cgroups_v1.bats).
+	for _ in $(seq 300); do grep -q '"type":"oom"' "$EV_OUT" && break; sleep 0.1; done
+	cat "$EV_OUT" | cut -c1-120
+	cat "$EV_ERR"
+	grep -qx "{\"type\":\"oom\",\"id\":\"$ID\"}" "$EV_OUT"
+	# One kill, one event (runc 1.1 sends one per eventfd wake-up, several per kill); and the loop
+	# goes on with stats.
+	is_runc || [ "$(grep -c '"type":"oom"' "$EV_OUT")" -eq 1 ]
+	n="$(grep -c '"type":"stats"' "$EV_OUT")"
+	sleep 1
+	[ "$(grep -c '"type":"stats"' "$EV_OUT")" -gt "$n" ]
+	kill -0 "$EV_PID"
+	grep -qx 'rc=137' "$CTR_OUT"
+}
+
+@test "events: the loop ends (exit 0) when the container stops" {
+	is_runc && skip "runc 1.1 on cgroup v1 ends only when the cgroup is removed (delete)"
+	set_args sh -c 'sleep 1.5'
+	run_detached_ok
+	events_bg --interval 200ms
+	wait_exit "$EV_PID" 100
+	cat "$EV_ERR"
+	[ "$EV_STATUS" -eq 0 ]
+	# Whole lines, each a stats object.
+	[ "$(grep -c . "$EV_OUT")" -ge 2 ]
+	jq -e -s 'all(.type == "stats")' "$EV_OUT"
+	# And a stopped container is refused, with runc's words.
+	wait_for_status stopped
+	run rt events "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container with id $ID is not running"* ]]
+	run rt events --stats "$ID"
+	[ "$status" -eq 1 ]
+}
+
+@test "events: delete --force of the container ends the loop" {
+	is_runc && skip "runc 1.1's events reads on after the cgroup is gone and reports an error"
+	set_args sleep 100
+	run_detached_ok
+	events_bg --interval 1s
+	sleep 0.3
+	run rt delete --force "$ID"
+	[ "$status" -eq 0 ]
+	wait_exit "$EV_PID" 100
+	[ "$EV_STATUS" -eq 0 ]
+}
+
+@test "events: SIGTERM and SIGINT end it cleanly (exit 0, whole lines)" {
+	set_args sleep 100
+	run_detached_ok
+	local sig sigs=(TERM INT)
+	# A background job of a non-interactive shell starts with SIGINT ignored: Go (runc) keeps it so,
+	# husk-runtime blocks it into its signalfd and still sees it.
+	is_runc && sigs=(TERM)
+	for sig in "${sigs[@]}"; do
+		events_bg --interval 100ms
+		sleep 0.5
+		kill -s "$sig" "$EV_PID"
+		wait_exit "$EV_PID" 50
+		echo "SIG$sig: status $EV_STATUS"
+		is_runc || [ "$EV_STATUS" -eq 0 ]
+		is_runc || jq -e -s 'length >= 1 and all(.type == "stats")' "$EV_OUT"
+	done
+	# The container is untouched.
+	[ "$(container_status)" = running ]
+}
+
+@test "events --interval: Go durations accepted; a bad one, zero or negative refused" {
+	set_args sleep 100
+	run_detached_ok
+	local d
+	for d in 1s 500ms 2m 1h30m 1.5s 100us; do
+		run rt events --stats --interval "$d" "$ID"
+		[ "$status" -eq 0 ] || { echo "--interval $d: $output" >&2; return 1; }
+	done
+	run rt events --interval abc "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'invalid value "abc" for flag -interval'* ]]
+	run rt events --interval 5 "$ID" # Go wants a unit
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'invalid value "5" for flag -interval'* ]]
+	for d in 0 0s -1s; do
+		run rt events --interval "$d" "$ID"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"duration interval must be greater than 0"* ]]
+	done
+}
+
+@test "events: an unknown id and a missing id are refused" {
+	run rt events "$TEST_PREFIX-nosuch"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"does not exist"* ]]
+	run rt events --stats "$TEST_PREFIX-nosuch"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"does not exist"* ]]
+	run rt events
+	[ "$status" -eq 1 ]
+}
