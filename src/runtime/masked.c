@@ -42,11 +42,14 @@ int husk_rootfs_readonly_paths(const struct husk_spec *spec, int root_fd, struct
 
 /* One empty read-only tmpfs serves every masked directory: a clone of it is attached to each, which
  * saves a superblock per directory. */
-static int masking_tmpfs(struct husk_error *err)
+static int masking_tmpfs(const char *mount_label, struct husk_error *err)
 {
         _cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
         if (fs < 0)
                 return husk_error_errno(err, errno, "fsopen tmpfs");
+        /* linux.mountLabel, as runc gives its masking tmpfs (fsconfig takes the value unquoted). */
+        if (mount_label && mount_label[0] && fsconfig(fs, FSCONFIG_SET_STRING, "context", mount_label, 0) < 0)
+                return husk_error_errno(err, errno, "masking tmpfs: linux.mountLabel \"%s\"", mount_label);
         if (fsconfig(fs, FSCONFIG_SET_STRING, "size", "0", 0) < 0 ||
             fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "1", 0) < 0 ||
             fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
@@ -74,7 +77,7 @@ int husk_rootfs_masked_paths(const struct husk_spec *spec, int root_fd, struct h
                 int r;
                 if (S_ISDIR(st.st_mode)) {
                         if (tmpfs < 0) {
-                                tmpfs = masking_tmpfs(err);
+                                tmpfs = masking_tmpfs(spec->linux_.mount_label, err);
                                 if (tmpfs < 0)
                                         return husk_error_prefix(err, "linux.maskedPaths[%zu]: ", i);
                                 /* The first directory gets the new mount itself; the fd then refers

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -194,7 +195,8 @@ TEST(apparmor_exec_label_reaches_the_kernel)
 }
 
 /* A tmpfs with the mount label: the context= option reaches mount(2), which a kernel without SELinux
- * refuses as an unknown tmpfs parameter. An mqueue gets the label as an xattr of its root instead. */
+ * refuses as an unknown tmpfs parameter. An mqueue gets the label as an xattr of its root instead,
+ * and the tmpfs masking directories through fsconfig. */
 struct mount_case {
         const char *type;
         const char *dir; /* made by the parent, covered by a tmpfs in the child's mount namespace */
@@ -218,11 +220,22 @@ static void mount_with_label(void *arg, char *msg, size_t len)
                 .type = (char *) c->type,
                 .options = strcmp(c->type, "tmpfs") == 0 ? opts : NULL,
         };
+        char *masked[] = { (char *) "/masked", NULL };
         struct husk_spec spec = { .has_linux = true, .mounts = &m, .n_mounts = 1 };
         spec.linux_.mount_label = (char *) SE_FILE_LABEL;
         struct husk_rootfs_ctx ctx = { .spec = &spec, .rootfs = c->dir };
         struct husk_error err = { 0 };
-        int r = husk_mount_one(&ctx, root_fd, 0, &err);
+        int r;
+        if (strcmp(c->type, "masked") == 0) {
+                /* The tmpfs that masks directories: the label goes through fsconfig. */
+                spec.linux_.masked_paths = masked;
+                spec.linux_.n_masked_paths = 1;
+                if (mkdirat(root_fd, "masked", 0755) < 0)
+                        CHILD_FAIL(msg, len, "mkdir masked: %s", strerror(errno));
+                r = husk_rootfs_masked_paths(&spec, root_fd, &err);
+        } else {
+                r = husk_mount_one(&ctx, root_fd, 0, &err);
+        }
         if (r < 0)
                 snprintf(msg, len, "%d %s", r, err.msg);
 }
@@ -251,6 +264,9 @@ TEST(mount_label_reaches_the_mount)
         CHECK_STR_EQ(msg, "-22 mounts[0]: mount \"tmpfs\" on \"/m\": Invalid argument");
         run_mount_case("mqueue", msg, sizeof(msg));
         CHECK_STR_EQ(msg, "-95 mounts[0]: linux.mountLabel: label \"/m\": Operation not supported");
+        run_mount_case("masked", msg, sizeof(msg));
+        CHECK_STR_EQ(msg, "-22 linux.maskedPaths[0]: masking tmpfs: linux.mountLabel \"" SE_FILE_LABEL
+                          "\": Invalid argument");
 }
 
 RUN_TESTS()
