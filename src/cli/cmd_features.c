@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "oci/capabilities.h"
+#include "runtime/seccomp.h"
 #include "util/cleanup.h"
 
 static const char *const hooks[] = {
@@ -50,6 +51,41 @@ static json_t *enabled(bool on)
         return o;
 }
 
+static json_t *strv_array(const char *const *v)
+{
+        size_t n = 0;
+        while (v[n])
+                n++;
+        return string_array(v, n);
+}
+
+/* As runc: the names recognized, and among the actions and flags those this kernel supports. */
+static json_t *seccomp_features(void)
+{
+        json_t *o = enabled(true);
+        json_t *actions = json_array();
+        json_t *flags = json_array();
+        if (!o || !actions || !flags) {
+                json_decref(actions);
+                json_decref(flags);
+                return o;
+        }
+        for (const char *const *a = husk_seccomp_action_names; *a; a++) {
+                uint32_t v;
+                if (husk_seccomp_action(*a, false, 0, *a, &v, NULL) == 0 && husk_seccomp_kernel_has_action(v))
+                        (void) json_array_append_new(actions, json_string(*a));
+        }
+        for (const char *const *f = husk_seccomp_flag_names; *f; f++)
+                if (husk_seccomp_kernel_has_flag(husk_seccomp_flag(*f)))
+                        (void) json_array_append_new(flags, json_string(*f));
+        (void) json_object_set_new(o, "actions", actions);
+        (void) json_object_set_new(o, "operators", strv_array(husk_seccomp_operator_names));
+        (void) json_object_set_new(o, "archs", strv_array(husk_seccomp_arch_names));
+        (void) json_object_set_new(o, "knownFlags", strv_array(husk_seccomp_flag_names));
+        (void) json_object_set_new(o, "supportedFlags", flags);
+        return o;
+}
+
 static json_t *linux_features(void)
 {
         json_t *lx = json_object();
@@ -66,8 +102,8 @@ static json_t *linux_features(void)
         (void) json_object_set_new(lx, "capabilities", caps);
 
         /* cgroup v1 and v2 managers exist (src/runtime/cgroup); the systemd driver does not, and rdma
-         * limits are written but untested, so not advertised. No seccomp or RDT support yet: those
-         * config fields are parsed, not applied. */
+         * limits are written but untested, so not advertised. No RDT support yet: those config fields
+         * are parsed, not applied. */
         json_t *cg = json_object();
         if (cg) {
                 (void) json_object_set_new(cg, "v1", json_true());
@@ -77,7 +113,7 @@ static json_t *linux_features(void)
                 (void) json_object_set_new(cg, "rdma", json_false());
         }
         (void) json_object_set_new(lx, "cgroup", cg);
-        (void) json_object_set_new(lx, "seccomp", enabled(false));
+        (void) json_object_set_new(lx, "seccomp", seccomp_features());
         /* Whether husk supports them, not whether this host has them (features-linux.md). */
         (void) json_object_set_new(lx, "apparmor", enabled(true));
         (void) json_object_set_new(lx, "selinux", enabled(true));
@@ -108,6 +144,10 @@ static int run_features(struct cli_ctx *ctx, int argc, char **argv)
                                            string_array(mount_options, HUSK_ARRAY_SIZE(mount_options)));
                 (void) json_object_set_new(root, "linux", linux_features());
                 (void) json_object_set_new(ann, "io.github.husk.version", json_string(HUSK_VERSION));
+                /* As runc; loads libseccomp, which only this command and a seccomp cache miss do. */
+                char v[32];
+                if (husk_seccomp_lib_version(v, sizeof(v), NULL) == 0)
+                        (void) json_object_set_new(ann, "io.github.seccomp.libseccomp.version", json_string(v));
                 (void) json_object_set_new(root, "annotations", json_incref(ann));
         }
         json_decref(ann);

@@ -32,6 +32,7 @@
 #include "runtime/lsm.h"
 #include "runtime/namespaces.h"
 #include "runtime/runtime.h"
+#include "runtime/seccomp.h"
 #include "runtime/state_store.h"
 #include "runtime/sync.h"
 #include "util/cleanup.h"
@@ -309,6 +310,24 @@ static int run_parent_hooks(const struct create_inputs *in, pid_t pid, struct hu
         return husk_hooks_run(&h->create_runtime, "createRuntime", json, err);
 }
 
+/* The init loaded a filter with SCMP_ACT_NOTIFY: its listener goes to the seccomp agent now, before
+ * the init makes a syscall the agent must answer. */
+static int hand_over_listener(const struct create_inputs *in, int init_sock, pid_t pid, struct husk_error *err)
+{
+        _cleanup_close_ int listener = -1;
+        int r = husk_sync_expect(init_sock, PEER_INIT, HUSK_SYNC_SECCOMP, NULL, &listener, err);
+        if (r < 0)
+                return r;
+        if (listener < 0)
+                return husk_error_set(err, EPROTO, "sync: no seccomp listener fd from the container init");
+        struct husk_state s;
+        husk_init_hook_state(in->spec, in->o->id, in->bundle, in->rootfs, pid, HUSK_STATUS_CREATING, &s);
+        r = husk_seccomp_notify_send(&in->spec->linux_.seccomp, &s, listener, err);
+        if (r < 0)
+                return r;
+        return husk_sync_send(init_sock, HUSK_SYNC_SECCOMP_DONE, 0, NULL, -1, err);
+}
+
 /* The init reported "created": record it. Nothing may fail after the pid file. */
 static int commit(const struct create_inputs *in, int dir_fd, pid_t pid, const struct husk_cgroup *cg,
                   struct husk_error *err)
@@ -380,6 +399,13 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
         u.root_fd = husk_store_open_root(rt->root, err);
         if (u.root_fd < 0)
                 return u.root_fd;
+        /* Before anything exists: a bad profile fails here with nothing to undo. */
+        _cleanup_(husk_seccomp_prog_free) struct husk_seccomp_prog seccomp = { 0 };
+        if (spec->linux_.has_seccomp) {
+                r = husk_seccomp_prepare(&spec->linux_.seccomp, u.root_fd, &seccomp, err);
+                if (r < 0)
+                        return r;
+        }
         /* Exclusive: a duplicate id fails here, before anything else exists. */
         r = husk_store_create_dir(u.root_fd, o->id, err);
         if (r < 0)
@@ -428,6 +454,7 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
                 .fifo_fd = fifo_fd,
                 .console_fd = o->has_console_fd ? o->console_fd : console_conn,
                 .pdeathsig = false,
+                .seccomp = spec->linux_.has_seccomp ? &seccomp : NULL,
         };
         pid_t parent = getpid();
         bool born_inside;
@@ -484,6 +511,11 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
                 if (r < 0)
                         return r;
                 r = husk_sync_send(init_sock, HUSK_SYNC_HOOKS_DONE, (int32_t) pid, NULL, -1, err);
+                if (r < 0)
+                        return r;
+        }
+        if (seccomp.notify) {
+                r = hand_over_listener(in, init_sock, pid, err);
                 if (r < 0)
                         return r;
         }

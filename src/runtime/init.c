@@ -139,7 +139,45 @@ static int setup_console(const struct husk_init_args *a, struct husk_error *err)
         return 0;
 }
 
-/* Everything up to "created": every error here reaches the caller of create through the parent. */
+/*
+ * Load the container's seccomp filter, compiled by the parent (seccomp.c). With SCMP_ACT_NOTIFY the
+ * listener fd goes to the parent at once, which hands it to listenerPath and answers SECCOMP_DONE:
+ * from the load on, any syscall of ours that the profile notifies waits for the agent, so the agent
+ * must have the fd before we make one. sendmsg is the only syscall in between, and the profile may
+ * not notify it (checked by the parent). recvmsg and close after it may be notified: the agent has
+ * the fd by then.
+ */
+static int load_seccomp(const struct husk_init_args *a, struct husk_error *err)
+{
+        if (!a->seccomp)
+                return 0;
+        _cleanup_close_ int listener = -1;
+        int r = husk_seccomp_load(a->seccomp, &listener, err);
+        if (r < 0 || listener < 0)
+                return r;
+        r = husk_sync_send(a->sync_fd, HUSK_SYNC_SECCOMP, 0, NULL, listener, err);
+        if (r < 0)
+                return r;
+        return husk_sync_expect(a->sync_fd, INIT_PEER, HUSK_SYNC_SECCOMP_DONE, NULL, NULL, err);
+}
+
+/*
+ * Everything up to "created": every error here reaches the caller of create through the parent.
+ *
+ * The seccomp filter is loaded as late as possible, so that as few of our own syscalls as possible
+ * run under it, but before CREATED, so that a failure to load it (and, with SCMP_ACT_NOTIFY, the
+ * listener handover) still fails create. As in runc:
+ *  - without process.noNewPrivileges, loading needs CAP_SYS_ADMIN: just before the privileges are
+ *    dropped, which then run under the filter (setgroups, setresgid/uid, capset, prctl);
+ *  - with it, right after no_new_privs is set, at the end of the privilege drop.
+ * After the load the init still makes these syscalls, which the profile must allow for the container
+ * to start (Docker's does; docs/seccomp.md): sendmsg/recvmsg (CREATED, COMMITTED), close, prctl
+ * (PR_SET_PDEATHSIG with run), openat/write/close of exec.fifo, the startContainer hooks (fork,
+ * pipe, execve, wait: they run under the filter too, as in runc), openat/read of /etc/passwd when
+ * HOME is unset, and execve. A syscall refused with an errno fails with that error (before CREATED
+ * the caller of create sees it); one that kills the init shows as "container init exited
+ * unexpectedly".
+ */
 static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **ret_exec, struct husk_error *err)
 {
         const struct husk_spec *spec = a->spec;
@@ -245,9 +283,20 @@ static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **re
          * credentials, and the parent made the fifo's owner the container user's host uid/gid, so the
          * permission check on the inode passes without CAP_DAC_OVERRIDE. startContainer hooks then run
          * as the container user, as in runc. */
+        const bool nnp = spec->process.no_new_privileges;
+        if (!nnp) {
+                r = load_seccomp(a, err);
+                if (r < 0)
+                        return r;
+        }
         r = husk_process_drop_privileges(&spec->process, err);
         if (r < 0)
                 return r;
+        if (nnp) {
+                r = load_seccomp(a, err);
+                if (r < 0)
+                        return r;
+        }
 
         r = husk_sync_send(a->sync_fd, HUSK_SYNC_CREATED, 0, NULL, -1, err);
         if (r < 0)

@@ -12,6 +12,7 @@
 #include "oci/spec.h"
 #include "runtime/namespaces.h"
 #include "runtime/runtime.h"
+#include "runtime/seccomp.h"
 
 struct husk_init_args {
         const struct husk_spec *spec;      /* the parent's parsed config (a fork: no re-parsing) */
@@ -26,6 +27,7 @@ struct husk_init_args {
         int fifo_fd;                       /* O_PATH fd of <state>/exec.fifo */
         int console_fd;                    /* connected console socket, or -1 */
         bool pdeathsig;                    /* the init is the runtime's direct child and set PR_SET_PDEATHSIG */
+        const struct husk_seccomp_prog *seccomp; /* linux.seccomp compiled by the parent, or NULL */
 };
 
 /* Whether the init stops for the parent's prestart/createRuntime hooks (and learns its pid then). */

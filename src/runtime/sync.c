@@ -18,6 +18,8 @@ static const char *const type_names[] = {
         [HUSK_SYNC_HOOKS_DONE] = "hooks-done",
         [HUSK_SYNC_CREATED] = "created",
         [HUSK_SYNC_COMMITTED] = "committed",
+        [HUSK_SYNC_SECCOMP] = "seccomp",
+        [HUSK_SYNC_SECCOMP_DONE] = "seccomp-done",
 };
 
 static bool type_valid(uint32_t t)

@@ -21,7 +21,9 @@ enum husk_sync_type {
         HUSK_SYNC_HOOKS_DONE,    /* parent -> init: done; value = init's pid as the runtime sees it */
         HUSK_SYNC_CREATED,       /* init -> parent: everything done, about to wait on exec.fifo */
         HUSK_SYNC_COMMITTED,     /* parent -> init: state written, create returns */
-        HUSK_SYNC_TYPE_MAX = HUSK_SYNC_COMMITTED,
+        HUSK_SYNC_SECCOMP,       /* init -> parent: fd = the seccomp listener (SCMP_ACT_NOTIFY) */
+        HUSK_SYNC_SECCOMP_DONE,  /* parent -> init: the listener went to listenerPath */
+        HUSK_SYNC_TYPE_MAX = HUSK_SYNC_SECCOMP_DONE,
 };
 
 #define HUSK_SYNC_HEADER_SIZE 8
