@@ -31,6 +31,7 @@ struct cli_command {
         int min_args, max_args;  /* positional arguments */
         int (*run)(struct cli_ctx *ctx, int argc, char **argv); /* argv: after the command name; returns the exit code */
         unsigned args_flags;     /* ARGS_* for args_parse: ps stops at its id, the rest is ps's own options */
+        bool seal_exe;           /* enters a container: re-executes from a sealed binary first (runtime/exeseal.h) */
 };
 
 extern const struct cli_command cli_cmd_create, cli_cmd_start, cli_cmd_state, cli_cmd_kill, cli_cmd_delete,

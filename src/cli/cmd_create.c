@@ -56,6 +56,7 @@ static int run_create(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_command cli_cmd_create = {
         .name = "create",
+        .seal_exe = true,
         .summary = "create a container",
         .args_usage = "<container-id>\n\n"
                       "Where \"<container-id>\" is your name for the instance of the container that you\n"

@@ -67,6 +67,7 @@ static int run_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_command cli_cmd_run = {
         .name = "run",
+        .seal_exe = true,
         .summary = "create and run a container",
         .args_usage = "<container-id>\n\n"
                       "Where \"<container-id>\" is your name for the instance of the container that you\n"

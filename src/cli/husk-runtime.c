@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "runtime/exeseal.h"
 #include "util/cleanup.h"
 
 struct global_flags {
@@ -191,7 +192,9 @@ int main(int argc, char **argv)
 
         int ret;
         const struct cli_command *cmd = find_command(pos[0]);
-        if (cmd) {
+        if (cmd && cmd->seal_exe && husk_exe_ensure_sealed(argv, &err) < 0) {
+                ret = cli_fail(&ctx, &err);
+        } else if (cmd) {
                 cli_debug(&ctx, "%s: root=%s", cmd->name, g.root);
                 ret = cmd->run(&ctx, res.n_pos - 1, pos + 1);
         } else if (strcmp(pos[0], "help") == 0 || strcmp(pos[0], "h") == 0) {
