@@ -81,14 +81,17 @@ static int set_names(const struct husk_spec *spec, struct husk_error *err)
         return 0;
 }
 
-/* Bind the pty slave over /dev/console. The target is opened with O_NOFOLLOW and mounted on through
- * its fd: a /dev/console symlink planted in the image must not redirect the mount elsewhere in the
- * container (e.g. over a masked /proc file, as in runc's CVE-2025-52565). */
+/* Bind the pty slave (from TIOCGPTPEER, never looked up by path) over /dev/console. /dev and the target
+ * are opened with O_NOFOLLOW and mounted on through the fd: a /dev or /dev/console symlink planted in
+ * the image must not redirect the mount elsewhere (e.g. over a masked /proc file, CVE-2025-52565). */
 static int bind_dev_console(int slave, struct husk_error *err)
 {
-        _cleanup_close_ int target = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int dev = open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dev < 0)
+                return husk_error_errno(err, errno, "open /dev (a symlink is refused)");
+        _cleanup_close_ int target = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (target < 0 && errno == ENOENT)
-                target = open("/dev/console", O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+                target = openat(dev, "console", O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (target < 0)
                 return husk_error_errno(err, errno, "open /dev/console");
         struct stat st;

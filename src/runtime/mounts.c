@@ -319,6 +319,16 @@ static int mount_fs(const struct husk_rootfs_ctx *ctx, const struct husk_mount *
         _cleanup_close_ int dest = husk_mkdir_in_root(root_fd, m->destination, 0755, false, err);
         if (dest < 0)
                 return dest;
+        /* The runtime writes below proc and sysfs later (sysctls, LSM attributes): a destination reached
+         * through a symlink would let the image choose where those land (CVE-2019-19921, 2023-27561). */
+        if (is_sysfs || strcmp(type, "proc") == 0) {
+                int r = husk_path_check_no_symlinks(root_fd, m->destination, dest);
+                if (r < 0)
+                        return husk_error_set(err, -r, "mount %s on \"%s\": the destination %s", type, m->destination,
+                                              r == -ELOOP   ? "goes through a symlink (refused)"
+                                              : r == -EXDEV ? "changed while it was resolved (refused)"
+                                                            : "must be a plain path inside the root");
+        }
 
         const char *label = ctx->spec->linux_.mount_label;
         enum husk_lsm_mount_label label_kind = husk_lsm_mount_label_kind(type, label);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "oci/capabilities.h"
 #include "runtime/process.h"
 #include "util/cleanup.h"
+#include "util/path.h"
 
 /* The highest capability of the running kernel. husk_cap_last_kernel() falls back to our table
  * when /proc is unreadable; a kernel newer than the table would then keep its extra capabilities
@@ -118,19 +120,53 @@ static int set_final_capabilities(const struct husk_capabilities *c, int last_ca
         return set_ambient(c->ambient & c->permitted & c->inheritable, last_cap, err);
 }
 
+/* process.cwd, resolved inside "/" (the container's root by now) without magic links: a
+ * "/proc/self/fd/N" naming a directory fd of the host must not become the container's cwd
+ * (CVE-2024-21626). Returns 0 or a negative errno. */
+static int chdir_in_root(const char *cwd)
+{
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return -errno;
+        struct husk_error ignored = { 0 };
+        _cleanup_close_ int fd = husk_open_in_root(root, cwd, O_PATH | O_DIRECTORY, 0, &ignored);
+        if (fd < 0)
+                return fd;
+        if (fchdir(fd) < 0)
+                return -errno;
+        /* The kernel says "(unreachable)", which glibc turns into ENOENT, for a cwd outside the root:
+         * a last check that costs one syscall. */
+        char buf[PATH_MAX];
+        if (!getcwd(buf, sizeof(buf)) && errno == ENOENT)
+                return -EXDEV;
+        return 0;
+}
+
+static int cwd_error(const char *cwd, int r, struct husk_error *err)
+{
+        if (r == -ELOOP || r == -EXDEV)
+                return husk_error_set(err, -r,
+                                      "chdir to cwd (\"%s\") set in config.json failed: it leads out of the container "
+                                      "root (a magic link such as /proc/self/fd/N, or a symlink loop)", cwd);
+        return husk_error_errno(err, -r, "chdir to cwd (\"%s\") set in config.json failed", cwd);
+}
+
 int husk_process_drop_privileges(const struct husk_process *p, struct husk_error *err)
 {
         const struct husk_user *u = &p->user;
-        const bool caps = p->has_capabilities;
+        /* No "capabilities" in the config means none at all, as in runc: never whatever the caller of
+         * the runtime had, inheritable and ambient sets included (CVE-2022-27650 class). */
+        static const struct husk_capabilities no_caps = { 0 };
+        const struct husk_capabilities *c = p->has_capabilities ? &p->capabilities : &no_caps;
         int last_cap = -1, r;
 
         /* chdir while still root: a directory root can enter but the user cannot (a volume not
          * yet chowned) still works. EACCES is retried as the user after setuid, for the opposite
          * case: root squashed on NFS, or a directory only the container user can enter. */
         bool chdir_again = false;
-        if (p->cwd && chdir(p->cwd) < 0) {
-                if (errno != EACCES && errno != EPERM)
-                        return husk_error_errno(err, errno, "chdir to cwd (\"%s\") set in config.json failed", p->cwd);
+        if (p->cwd && (r = chdir_in_root(p->cwd)) < 0) {
+                if (r != -EACCES && r != -EPERM)
+                        return cwd_error(p->cwd, r, err);
                 chdir_again = true;
         }
 
@@ -141,17 +177,15 @@ int husk_process_drop_privileges(const struct husk_process *p, struct husk_error
                         return husk_error_errno(err, errno, "setgroups (%zu additional gids)", u->n_additional_gids);
         }
 
-        if (caps) {
-                last_cap = kernel_cap_last_cap();
-                /* PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set: only root has it still. */
-                r = drop_bounding(p->capabilities.bounding, last_cap, err);
-                if (r < 0)
-                        return r;
-                /* Without KEEPCAPS, a setresuid from 0 to non-zero empties the permitted set, and
-                 * capset could then only ask for less: nothing. */
-                if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-                        return husk_error_errno(err, errno, "prctl PR_SET_KEEPCAPS 1");
-        }
+        last_cap = kernel_cap_last_cap();
+        /* PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set: only root has it still. */
+        r = drop_bounding(c->bounding, last_cap, err);
+        if (r < 0)
+                return r;
+        /* Without KEEPCAPS, a setresuid from 0 to non-zero empties the permitted set, and
+         * capset could then only ask for less: nothing. */
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return husk_error_errno(err, errno, "prctl PR_SET_KEEPCAPS 1");
 
         /* gid first: once the uid is not 0 we would lack CAP_SETGID to change it. */
         if (setresgid(u->gid, u->gid, u->gid) < 0)
@@ -159,14 +193,12 @@ int husk_process_drop_privileges(const struct husk_process *p, struct husk_error
         if (setresuid(u->uid, u->uid, u->uid) < 0)
                 return husk_error_errno(err, errno, "setresuid %u", (unsigned) u->uid);
 
-        if (chdir_again && chdir(p->cwd) < 0)
-                return husk_error_errno(err, errno, "chdir to cwd (\"%s\") set in config.json failed", p->cwd);
+        if (chdir_again && (r = chdir_in_root(p->cwd)) < 0)
+                return cwd_error(p->cwd, r, err);
 
-        if (caps) {
-                r = set_final_capabilities(&p->capabilities, last_cap, err);
-                if (r < 0)
-                        return r;
-        }
+        r = set_final_capabilities(c, last_cap, err);
+        if (r < 0)
+                return r;
 
         /* After the uid change: no_new_privs forbids nothing of the above, but it must be in place
          * before exec (and before seccomp, which requires it when unprivileged). */

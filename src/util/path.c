@@ -112,6 +112,25 @@ static int create_missing(int dir_fd, const char *name, mode_t mode, bool as_fil
         return 0;
 }
 
+/* The next component of *p into name; *p moves past it and the slashes after it. Returns its length,
+ * 0 at the end of the path, or -ENAMETOOLONG. */
+static int next_component(const char **p, char name[static NAME_MAX + 1])
+{
+        const char *s = *p;
+        while (*s == '/')
+                s++;
+        const char *end = strchrnul(s, '/');
+        size_t len = (size_t) (end - s);
+        if (len > NAME_MAX)
+                return -ENAMETOOLONG;
+        memcpy(name, s, len);
+        name[len] = '\0';
+        while (*end == '/')
+                end++;
+        *p = end;
+        return (int) len;
+}
+
 int husk_path_walk_in_root(int root_fd, const char *path, int flags, mode_t mode, bool create,
                            bool last_is_file)
 {
@@ -126,22 +145,14 @@ int husk_path_walk_in_root(int root_fd, const char *path, int flags, mode_t mode
         if (r < 0)
                 return r;
 
-        char *p = rest;
+        const char *p = rest;
         for (;;) {
-                while (*p == '/')
-                        p++;
-                if (!*p)
-                        break;
-                char *end = strchrnul(p, '/');
-                size_t len = (size_t) (end - p);
                 char name[NAME_MAX + 1];
-                if (len > NAME_MAX)
-                        return -ENAMETOOLONG;
-                memcpy(name, p, len);
-                name[len] = '\0';
-                p = end;
-                while (*p == '/')
-                        p++;
+                r = next_component(&p, name);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
                 bool last = *p == '\0';
                 int dir = st.fds[st.n - 1];
 
@@ -252,6 +263,40 @@ int husk_mkdir_in_root(int root_fd, const char *path, mode_t mode, bool last_is_
         if (r < 0)
                 return husk_error_errno(err, -r, "create \"%s\" in container root", path);
         return r;
+}
+
+int husk_path_check_no_symlinks(int root_fd, const char *path, int fd)
+{
+        _cleanup_close_ int cur = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cur < 0)
+                return -errno;
+        const char *p = path;
+        for (;;) {
+                char name[NAME_MAX + 1];
+                int r = next_component(&p, name);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                if (strcmp(name, ".") == 0)
+                        continue;
+                if (strcmp(name, "..") == 0)
+                        return -EINVAL;
+                int next = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (next < 0)
+                        return -errno;
+                (void) close(cur);
+                cur = next;
+                struct stat st;
+                if (fstat(cur, &st) < 0)
+                        return -errno;
+                if (S_ISLNK(st.st_mode))
+                        return -ELOOP;
+        }
+        struct stat a, b;
+        if (fstat(cur, &a) < 0 || fstat(fd, &b) < 0)
+                return -errno;
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino ? 0 : -EXDEV;
 }
 
 char *husk_path_clean(const char *path)

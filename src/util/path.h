@@ -20,6 +20,11 @@ int husk_open_in_root(int root_fd, const char *path, int flags, mode_t mode, str
  * file instead (for bind mounts of files). */
 int husk_mkdir_in_root(int root_fd, const char *path, mode_t mode, bool last_is_file, struct husk_error *err);
 
+/* 0 when `path` inside root_fd reaches the same inode as `fd` without going through any symlink or
+ * "..": -ELOOP when a component is a symlink, -EXDEV when it reaches another inode, -EINVAL for "..".
+ * For mount destinations the runtime writes below later (/proc, /sys). */
+int husk_path_check_no_symlinks(int root_fd, const char *path, int fd);
+
 /* Lexical clean-up: collapse "//", "/./" and trailing "/"; ".." is kept. Caller frees. */
 char *husk_path_clean(const char *path);
 

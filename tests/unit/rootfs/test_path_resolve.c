@@ -271,4 +271,30 @@ TEST(magic_links_fallback)
         magic_cases(failed_, true);
 }
 
+/* The /proc and /sys destination check: a symlink anywhere on the way, "..", or another inode. */
+TEST(check_no_symlinks)
+{
+        _cleanup_(fixture_done) struct fixture f = { .root_fd = -1 };
+        CHECK(fixture_make(&f) == 0);
+        char p[PATH_MAX];
+        (void) snprintf(p, sizeof(p), "%s/root/a/proc", f.base);
+        CHECK(mkdir(p, 0755) == 0);
+        (void) snprintf(p, sizeof(p), "%s/root/alink", f.base);
+        CHECK(symlink("a", p) == 0);
+
+        _cleanup_close_ int proc = openat(f.root_fd, "proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int aproc = openat(f.root_fd, "a/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int etc = openat(f.root_fd, "etc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        CHECK(proc >= 0 && aproc >= 0 && etc >= 0);
+        CHECK(husk_path_check_no_symlinks(f.root_fd, "/proc", proc) == 0);
+        CHECK(husk_path_check_no_symlinks(f.root_fd, "proc/", proc) == 0);
+        CHECK(husk_path_check_no_symlinks(f.root_fd, "/a/./proc", aproc) == 0);
+        /* the same directory, reached through a symlinked parent or a symlinked last component */
+        CHECK(husk_path_check_no_symlinks(f.root_fd, "/alink/proc", aproc) == -ELOOP);
+        CHECK(husk_path_check_no_symlinks(f.root_fd, "/abs", etc) == -ELOOP);
+        CHECK(husk_path_check_no_symlinks(f.root_fd, "/a/../proc", proc) == -EINVAL);
+        CHECK(husk_path_check_no_symlinks(f.root_fd, "/proc", etc) == -EXDEV);
+        CHECK(husk_path_check_no_symlinks(f.root_fd, "/nothing", etc) == -ENOENT);
+}
+
 RUN_TESTS()
