@@ -3,17 +3,6 @@
 
 load helpers
 
-# start_recvtty: a receiver on $SOCK writing to $TTYOUT.
-start_recvtty() {
-	SOCK="$BATS_TEST_TMPDIR/console.sock"
-	TTYOUT="$BATS_TEST_TMPDIR/tty.out"
-	python3 "$HELPERS_DIR/recvtty.py" "$SOCK" "$TTYOUT" 3>&- &
-	RECV_PID=$!
-	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
-	echo "receiver did not start" >&2
-	return 1
-}
-
 teardown() {
 	[ -n "${RECV_PID:-}" ] && kill "$RECV_PID" 2>/dev/null
 	common_teardown

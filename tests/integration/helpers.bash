@@ -109,9 +109,37 @@ set_args() {
 	update_config '.process.args = $a' --argjson a "$json"
 }
 
+# The test programs of tests/tools (rename_exchange, no_openat2.so): from the build the runtime under
+# test comes from, else from build/.
+if [[ "$HUSK_RUNTIME" == */src/cli/husk-runtime ]]; then
+	HUSK_TOOLS_DIR="${HUSK_RUNTIME%/src/cli/husk-runtime}/tests/tools"
+else
+	HUSK_TOOLS_DIR="$REPO_DIR/build/tests/tools"
+fi
+
+# HUSK_NO_OPENAT2=1, or a test file named *_no_openat2.bats (a symlink to the file it reruns): every
+# runtime call runs with openat2 made unavailable (tests/tools/no_openat2.c), so the fallback path
+# resolution is what is tested. Refused calls are logged to $HUSK_NO_OPENAT2_LOG. A sanitizer runtime
+# must come first among preloaded libraries, so an ASan build gets libasan preloaded ahead of the shim.
+case "$(basename "${BATS_TEST_FILENAME:-}")" in
+*_no_openat2.bats) HUSK_NO_OPENAT2=1 ;;
+esac
+RT_PRELOAD=
+if [ -n "${HUSK_NO_OPENAT2:-}" ]; then
+	RT_PRELOAD="$HUSK_TOOLS_DIR/no_openat2.so"
+	_asan="$(ldd "$HUSK_RUNTIME" 2>/dev/null | awk '/libasan/ { print $3; exit }')"
+	[ -n "$_asan" ] && RT_PRELOAD="$_asan $RT_PRELOAD"
+fi
+
 # rt ARGS...: the runtime with this test's private state root; a hung runtime fails the test instead
 # of the whole suite.
 rt() {
+	if [ -n "$RT_PRELOAD" ]; then
+		# Through env: the preload is for the runtime only, not for timeout.
+		timeout -k 5 "${RT_TIMEOUT:-60}" env LD_PRELOAD="$RT_PRELOAD" \
+			HUSK_NO_OPENAT2_LOG="$BATS_TEST_TMPDIR/no_openat2.log" "$HUSK_RUNTIME" --root "$ROOT" "$@"
+		return
+	fi
 	timeout -k 5 "${RT_TIMEOUT:-60}" "$HUSK_RUNTIME" --root "$ROOT" "$@"
 }
 
@@ -179,6 +207,18 @@ add_ns() {
 }
 remove_ns() {
 	update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != $t)]' --arg t "$1"
+}
+
+# start_recvtty: a --console-socket receiver on $SOCK writing to $TTYOUT; the caller's teardown kills
+# $RECV_PID.
+start_recvtty() {
+	SOCK="$BATS_TEST_TMPDIR/console.sock"
+	TTYOUT="$BATS_TEST_TMPDIR/tty.out"
+	python3 "$HELPERS_DIR/recvtty.py" "$SOCK" "$TTYOUT" 3>&- &
+	RECV_PID=$!
+	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
+	echo "receiver did not start" >&2
+	return 1
 }
 
 # Status of a container ("" when the runtime does not know it).
