@@ -79,3 +79,27 @@ load_profile() {
 	[ "$status" -ne 0 ]
 	! find /sys/fs/cgroup -name "*$ID*" | grep .
 }
+
+# CVE-2019-16884 / CVE-2025-52881: fake attr files mounted by the config over the init's own
+# /proc/self/attr. The label must not land there: the init writes it through the procfs it opened
+# before the container's mounts. (A fake /proc as a whole cannot be tried: the init reopens its exec
+# fifo through the container's /proc/self/fd.)
+@test "vm apparmor: fake attr files mounted over /proc/self/attr do not catch the label" {
+	load_profile
+	echo secret >"$BUNDLE/rootfs/husk-denied"
+	local fake="$BATS_TEST_TMPDIR/fake-attr"
+	mkdir -p "$fake/apparmor"
+	: >"$fake/exec"
+	: >"$fake/current"
+	: >"$fake/apparmor/exec"
+	: >"$fake/apparmor/current"
+	update_config '.process.apparmorProfile = $p
+		| .mounts += [{"destination": "/proc/self/attr", "type": "bind", "source": $f, "options": ["bind", "rw"]}]
+		| .process.args = ["sh", "-c", "cat /husk-denied || echo denied"]' --arg p "$PROFILE" --arg f "$fake"
+	run rt run --bundle "$BUNDLE" "$ID" 3>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/husk-denied"*"Permission denied"* ]]
+	[ "${lines[-1]}" = denied ]
+	[ ! -s "$fake/exec" ] && [ ! -s "$fake/apparmor/exec" ]
+}
