@@ -53,6 +53,8 @@ run_detached_ok() {
 events_bg() {
 	EV_OUT="$BATS_TEST_TMPDIR/events.out"
 	EV_ERR="$BATS_TEST_TMPDIR/events.err"
+	# Gone before the job starts: its redirection truncates them only once it runs.
+	rm -f "$EV_OUT" "$EV_ERR"
 	"$HUSK_RUNTIME" --root "$ROOT" events "$@" "$ID" >"$EV_OUT" 2>"$EV_ERR" 3>&- &
 	EV_PID=$!
 	echo "$EV_PID" >>"$BATS_TEST_TMPDIR/bgpids"
@@ -126,7 +128,8 @@ wait_exit() {
 	set_args sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; head -c 200m /dev/zero | tail >/dev/null; echo "rc=$?"; sleep 100'
 	run_detached_ok
 	events_bg --interval 300ms
-	sleep 0.5
+	# Its first line says it watches.
+	wait_for_file "$EV_OUT" 150
 	touch "$BUNDLE/rootfs/tmp/go"
 	# Up to 30 s: near its limit the cgroup reclaims before the OOM killer acts (see cgroups_v1.bats).
 	for _ in $(seq 300); do grep -q rc= "$CTR_OUT" && grep -q '"type":"oom"' "$EV_OUT" && break; sleep 0.1; done
@@ -148,10 +151,14 @@ wait_exit() {
 
 @test "events: the loop ends (exit 0) when the container stops" {
 	is_runc && skip "runc 1.1 on cgroup v1 ends only when the cgroup is removed (delete)"
-	set_args sh -c 'sleep 1.5'
+	# It exits once events is in its loop (its first line is out, then the file appears): a fixed
+	# lifetime could end before events starts on a slow machine (the test VM).
+	set_args sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; sleep 0.5'
 	run_detached_ok
 	events_bg --interval 200ms
-	wait_exit "$EV_PID" 100
+	wait_for_file "$EV_OUT" 150
+	touch "$BUNDLE/rootfs/tmp/go"
+	wait_exit "$EV_PID" 150
 	cat "$EV_ERR"
 	[ "$EV_STATUS" -eq 0 ]
 	# Whole lines, each a stats object.
@@ -186,7 +193,8 @@ wait_exit() {
 	is_runc && sigs=(TERM)
 	for sig in "${sigs[@]}"; do
 		events_bg --interval 100ms
-		sleep 0.5
+		# Its first line: the signals are in its signalfd by then.
+		wait_for_file "$EV_OUT" 150
 		kill -s "$sig" "$EV_PID"
 		wait_exit "$EV_PID" 50
 		echo "SIG$sig: status $EV_STATUS"
