@@ -55,6 +55,8 @@ static int emit_ooms(struct husk_cgroup_oom_watch *w, const char *id, husk_event
                      struct husk_error *err)
 {
         uint64_t kills = 0;
+        if (!w)
+                return 0;
         int r = husk_cgroup_oom_watch_read(w, &kills, err);
         if (r < 0)
                 return husk_error_prefix(err, "events of container \"%s\": ", id);
@@ -74,7 +76,7 @@ static int event_loop(struct husk_cgroup *cg, int pidfd, struct husk_cgroup_oom_
         for (;;) {
                 struct pollfd p[3] = {
                         { .fd = pidfd, .events = POLLIN },
-                        { .fd = husk_cgroup_oom_watch_fd(w), .events = POLLIN },
+                        { .fd = w ? husk_cgroup_oom_watch_fd(w) : -1, .events = POLLIN }, /* -1: not polled */
                         { .fd = o->stop_fd, .events = POLLIN },
                 };
                 uint64_t now = now_ns(), left = next > now ? next - now : 0;
@@ -127,7 +129,11 @@ int husk_container_events(const struct husk_runtime *rt, const char *id, const s
                 return husk_error_set(err, EINVAL, "container with id %s is not running", id);
         _cleanup_(husk_cgroup_oom_watch_freep) struct husk_cgroup_oom_watch *w = NULL;
         r = husk_cgroup_oom_watch(c.cg, &w, err);
-        if (r < 0)
+        /* No memory controller in the container's cgroup (v2 without memory limits, where the parent
+         * does not enable it): no OOM can be told apart there, the stats and the end still can. */
+        if (r == -ENOENT || r == -ENOTSUP)
+                husk_error_clear(err);
+        else if (r < 0)
                 return husk_error_prefix(err, "events of container \"%s\": ", id);
         /* Unlocked from here on: a delete must not wait for events to end (it ends events instead,
          * through the pidfd). */

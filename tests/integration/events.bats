@@ -122,6 +122,26 @@ wait_exit() {
 	[ "$(jq .data.memory.usage.limit <<<"$output")" = 50331648 ]
 }
 
+@test "events --stats: hugetlb, one entry per page size, where the container has a hugetlb cgroup" {
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages on this kernel"
+	if is_v2; then
+		grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers || skip "no hugetlb controller"
+	else
+		[ -e /sys/fs/cgroup/hugetlb/hugetlb.2MB.limit_in_bytes ] ||
+			skip "no v1 hugetlb hierarchy (a hybrid host's hugetlb is in its v2 tree, which carries no resources)"
+	fi
+	update_config '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+	set_args sleep 100
+	run_detached_ok
+	run rt events --stats "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# Nothing used: usage and max left out (omitempty), failcnt always there.
+	jq -e '.data.hugetlb["2MB"] == {"failcnt": 0}' <<<"$output"
+	# Every page size the kernel has, as runc lists them.
+	[ "$(jq '.data.hugetlb | length' <<<"$output")" -eq "$(ls -d /sys/kernel/mm/hugepages/hugepages-* | wc -l)" ]
+}
+
 @test "events: an OOM kill is reported as an oom event, stats keep coming" {
 	update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
 	# The hog starts once events is watching (the file appears), is killed, and the container lives on.
@@ -181,6 +201,27 @@ wait_exit() {
 	run rt delete --force "$ID"
 	[ "$status" -eq 0 ]
 	wait_exit "$EV_PID" 100
+	[ "$EV_STATUS" -eq 0 ]
+}
+
+@test "events: a container without linux.resources (on v2 maybe no memory controller) is watched too" {
+	update_config 'del(.linux.resources)'
+	set_args sleep 100
+	run_detached_ok
+	run rt events --stats "$ID"
+	[ "$status" -eq 0 ]
+	[ "$(jq .data.pids.current <<<"$output")" = 1 ]
+	events_bg --interval 200ms
+	wait_for_file "$EV_OUT" 150
+	# runc 1.1 ends when the cgroup goes (delete), husk-runtime when the init does.
+	if is_runc; then
+		run rt delete --force "$ID"
+	else
+		run rt kill "$ID" KILL
+	fi
+	[ "$status" -eq 0 ]
+	wait_exit "$EV_PID" 100
+	cat "$EV_ERR"
 	[ "$EV_STATUS" -eq 0 ]
 }
 

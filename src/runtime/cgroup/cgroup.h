@@ -163,6 +163,7 @@ int husk_cgroup_enter_self_cloned(const struct husk_cgroup *cg, struct husk_erro
  * husk_cgroup_oom_watch_read drains it and counts the OOM kills since the watch was opened or last
  * read (the oom_kill counter, so a burst of kills is not folded into one wake-up; on v1 an OOM with the
  * killer disabled, which kills nothing, counts as one). A removed cgroup reads as no new kill.
+ * -ENOENT or -ENOTSUP when the container's cgroup has no memory controller.
  */
 struct husk_cgroup_oom_watch;
 int husk_cgroup_oom_watch(struct husk_cgroup *cg, struct husk_cgroup_oom_watch **ret, struct husk_error *err);

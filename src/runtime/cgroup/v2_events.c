@@ -16,6 +16,7 @@
 
 int husk_cg2_oom_watch_open(struct husk_cg2 *cg, int *ret_fd, int *ret_dirfd, struct husk_error *err)
 {
+        /* Missing (ENOENT) when the parent does not enable memory for the container. */
         if (faccessat(cg->dirfd, "memory.events", F_OK, 0) < 0)
                 return husk_error_errno(err, errno, "OOM notification: %s/memory.events", cg->dir);
         _cleanup_close_ int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
