@@ -101,14 +101,14 @@ static json_t *linux_features(void)
         }
         (void) json_object_set_new(lx, "capabilities", caps);
 
-        /* cgroup v1 and v2 managers exist (src/runtime/cgroup); the systemd driver does not, and rdma
-         * limits are written but untested, so not advertised. No RDT support yet: those config fields
-         * are parsed, not applied. */
+        /* cgroup v1 and v2 managers exist (src/runtime/cgroup), and the systemd driver (system
+         * instance, cgroup v2 hosts); not systemd --user, and rdma limits are written but untested, so
+         * not advertised. No RDT support yet: those config fields are parsed, not applied. */
         json_t *cg = json_object();
         if (cg) {
                 (void) json_object_set_new(cg, "v1", json_true());
                 (void) json_object_set_new(cg, "v2", json_true());
-                (void) json_object_set_new(cg, "systemd", json_false());
+                (void) json_object_set_new(cg, "systemd", json_true());
                 (void) json_object_set_new(cg, "systemdUser", json_false());
                 (void) json_object_set_new(cg, "rdma", json_false());
         }

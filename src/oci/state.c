@@ -32,6 +32,7 @@ void husk_state_free(struct husk_state *s)
         free(s->rootfs);
         free(s->created);
         free(s->cgroup_path);
+        free(s->systemd_unit);
         free(s);
 }
 
@@ -80,6 +81,8 @@ int husk_state_to_json(const struct husk_state *s, bool include_private, char **
                         set(h, "own_pid_ns", json_boolean(s->own_pid_ns), &oom);
                         if (s->cgroup_path)
                                 set(h, "cgroup_path", json_string(s->cgroup_path), &oom);
+                        if (s->systemd_unit)
+                                set(h, "systemd_unit", json_string(s->systemd_unit), &oom);
                 }
                 set(o, "husk", h, &oom);
         }
@@ -103,7 +106,8 @@ static int parse_private(struct husk_jctx *c, json_t *h, struct husk_state *s)
             (r = husk_jstring(c, h, "created", false, &s->created)) < 0 ||
             (r = husk_juint32(c, h, "owner", false, &owner, NULL)) < 0 ||
             (r = husk_jbool(c, h, "own_pid_ns", &s->own_pid_ns, NULL)) < 0 ||
-            (r = husk_jstring(c, h, "cgroup_path", false, &s->cgroup_path)) < 0)
+            (r = husk_jstring(c, h, "cgroup_path", false, &s->cgroup_path)) < 0 ||
+            (r = husk_jstring(c, h, "systemd_unit", false, &s->systemd_unit)) < 0)
                 return r;
         s->owner = owner;
         return 0;

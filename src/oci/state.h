@@ -34,6 +34,7 @@ struct husk_state {
         uid_t owner;             /* uid of the creator, for `list` */
         bool own_pid_ns;         /* the container has its own pid namespace */
         char *cgroup_path;       /* as resolved at create; NULL when none */
+        char *systemd_unit;      /* --systemd-cgroup: the unit holding it ("husk-<id>.scope"); else NULL */
 };
 
 void husk_state_free(struct husk_state *s);

@@ -47,7 +47,7 @@ int husk_cg_container_load_cgroup(struct husk_cg_container *c, const char *id, s
 {
         if (!c->state->cgroup_path || !c->state->cgroup_path[0])
                 return husk_error_set(err, ENOTSUP, "container \"%s\" has no cgroup", id);
-        int r = husk_cgroup_load(c->state->cgroup_path, &c->cg, err);
+        int r = husk_cgroup_load_unit(c->state->cgroup_path, c->state->systemd_unit, &c->cg, err);
         if (r < 0)
                 return husk_error_prefix(err, "container \"%s\": ", id);
         return 0;

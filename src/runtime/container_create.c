@@ -163,6 +163,10 @@ static int intermediate_run(const struct husk_init_args *a, pid_t parent, const 
                 _exit(1);
 
         int r;
+        /* A systemd scope is made with us as its first process: wait until the parent says we are in. */
+        if (cg && husk_cgroup_needs_pid(cg) &&
+            (r = husk_sync_expect(a->intermediate_sync_fd, "container runtime", HUSK_SYNC_CGROUP_DONE, NULL, NULL, err)) < 0)
+                return r;
         /* Before any namespace: a new cgroup namespace is rooted at the cgroup of the process that
          * unshares it, and everything forked from here on (the init) is born inside the limits. */
         if (cg && (r = born_inside ? husk_cgroup_enter_self_cloned(cg, err) : husk_cgroup_enter_self(cg, err)) < 0)
@@ -340,6 +344,7 @@ static int commit(const struct create_inputs *in, int dir_fd, pid_t pid, const s
         s.owner = getuid();
         s.own_pid_ns = (in->plan->unshare_flags & CLONE_NEWPID) != 0;
         s.cgroup_path = cg ? (char *) husk_cgroup_path(cg) : NULL;
+        s.systemd_unit = cg ? (char *) husk_cgroup_systemd_unit(cg) : NULL;
         int r = husk_proc_start_time(pid, &s.pid_start_time, err);
         if (r < 0)
                 return r;
@@ -481,6 +486,14 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
         (void) close(steal_fd(init_child_sock));
         if (console_conn >= 0)
                 (void) close(steal_fd(console_conn));
+        if (u.cg && husk_cgroup_needs_pid(u.cg)) {
+                r = husk_cgroup_attach_pid(u.cg, c1, err);
+                if (r < 0)
+                        return r;
+                r = husk_sync_send(sock, HUSK_SYNC_CGROUP_DONE, 0, NULL, -1, err);
+                if (r < 0)
+                        return r;
+        }
 
         if (in->plan->new_user) {
                 r = husk_sync_expect(sock, PEER_INTERMEDIATE, HUSK_SYNC_USERNS_READY, NULL, NULL, err);

@@ -171,7 +171,7 @@ int husk_container_state(const struct husk_runtime *rt, const char *id, struct h
 static int kill_cgroup(const struct husk_state *s, const char *id, int sig, struct husk_error *err)
 {
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
-        int r = husk_cgroup_load(s->cgroup_path, &cg, err);
+        int r = husk_cgroup_load_unit(s->cgroup_path, s->systemd_unit, &cg, err);
         if (r >= 0 && s->status == HUSK_STATUS_STOPPED) {
                 /* Only what the init left behind, while the cgroup exists (until delete); an empty one
                  * is nothing to signal, as in runc. */
@@ -299,7 +299,7 @@ int husk_container_delete(const struct husk_runtime *rt, const char *id, bool fo
                                       husk_status_to_string(s->status));
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
         if (s->cgroup_path) {
-                r = husk_cgroup_load(s->cgroup_path, &cg, err);
+                r = husk_cgroup_load_unit(s->cgroup_path, s->systemd_unit, &cg, err);
                 /* A host that no longer mounts cgroups has nothing of the container to remove. */
                 if (r < 0 && r != -ENOTSUP)
                         return husk_error_prefix(err, "delete container \"%s\": ", id);

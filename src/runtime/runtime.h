@@ -21,7 +21,7 @@ enum husk_rootless {
 
 struct husk_runtime {
         const char *root;     /* state root: /run/husk by default, $XDG_RUNTIME_DIR/husk when not root */
-        bool systemd_cgroup;  /* --systemd-cgroup: accepted; the systemd driver comes with cgroups */
+        bool systemd_cgroup;  /* --systemd-cgroup: the container's cgroup is a transient systemd unit */
         bool debug;
         enum husk_rootless rootless;
 };

@@ -20,6 +20,7 @@ static const char *const type_names[] = {
         [HUSK_SYNC_COMMITTED] = "committed",
         [HUSK_SYNC_SECCOMP] = "seccomp",
         [HUSK_SYNC_SECCOMP_DONE] = "seccomp-done",
+        [HUSK_SYNC_CGROUP_DONE] = "cgroup-done",
 };
 
 static bool type_valid(uint32_t t)

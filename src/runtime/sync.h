@@ -23,7 +23,8 @@ enum husk_sync_type {
         HUSK_SYNC_COMMITTED,     /* parent -> init: state written, create returns */
         HUSK_SYNC_SECCOMP,       /* init -> parent: fd = the seccomp listener (SCMP_ACT_NOTIFY) */
         HUSK_SYNC_SECCOMP_DONE,  /* parent -> init: the listener went to listenerPath */
-        HUSK_SYNC_TYPE_MAX = HUSK_SYNC_SECCOMP_DONE,
+        HUSK_SYNC_CGROUP_DONE,   /* parent -> intermediate: placed in its cgroup (systemd scope, PIDs=) */
+        HUSK_SYNC_TYPE_MAX = HUSK_SYNC_CGROUP_DONE,
 };
 
 #define HUSK_SYNC_HEADER_SIZE 8

@@ -222,14 +222,6 @@ run_detached_ok() {
 	assert_nothing_left
 }
 
-@test "the systemd cgroup driver is refused with a clear error" {
-	is_runc && skip "runc implements the systemd driver"
-	update_config '.linux.cgroupsPath = "system.slice:husk:x"'
-	run rt --systemd-cgroup run --bundle "$BUNDLE" "$ID"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"systemd cgroup driver is not implemented yet"* ]]
-}
-
 @test "delete --force of a running container removes its cgroup" {
 	set_args sleep 100
 	run_detached_ok

@@ -17,6 +17,7 @@
 
 struct husk_cg1; /* v1: a directory per used controller; v1.c */
 struct husk_cg2; /* v2: one directory; v2.c */
+struct husk_cgsd; /* --systemd-cgroup: the transient unit holding the cgroup; systemd.c */
 
 struct husk_cgroup {
         enum husk_cgroup_mode mode;
@@ -24,6 +25,11 @@ struct husk_cgroup {
         struct husk_cg1 *v1;  /* V1 and HYBRID */
         struct husk_cg2 *v2;  /* V2 and HYBRID */
         int v2_dirfd;         /* the v2 directory for clone3(CLONE_INTO_CGROUP), after create; else -1 */
+        struct husk_cgsd *sd; /* systemd driver: the unit (the v2 backend then works on its cgroup) */
+        /* A scope is made with its first process (husk_cgroup_attach_pid); until then the resources to
+         * write once it exists. Borrowed from the caller of create, which outlives the attach. */
+        const struct husk_resources *pending;
+        bool awaiting_pid;
 };
 
 /* ---- v2 (unified) ---- */
@@ -64,6 +70,23 @@ void husk_cg1_free(struct husk_cg1 *cg);
  * on memory.events), non-blocking; *ret_dirfd: the memory cgroup's directory, for the counters. */
 int husk_cg1_oom_watch_open(struct husk_cg1 *cg, int *ret_fd, int *ret_dirfd, struct husk_error *err);
 int husk_cg2_oom_watch_open(struct husk_cg2 *cg, int *ret_fd, int *ret_dirfd, struct husk_error *err);
+
+/* ---- systemd driver (systemd.c) ---- */
+/* Parses cfg->cgroups_path (slice:prefix:name), translates the resources to unit properties and
+ * connects to systemd; refuses when systemd is not PID 1. Starts nothing yet. */
+int husk_cgsd_new(const struct husk_cgroup_config *cfg, bool unified, struct husk_cgsd **ret, struct husk_error *err);
+const char *husk_cgsd_path(const struct husk_cgsd *sd); /* "/system.slice/husk-<id>.scope" */
+const char *husk_cgsd_unit(const struct husk_cgsd *sd);
+bool husk_cgsd_is_slice(const struct husk_cgsd *sd);
+/* StartTransientUnit and wait for the job; pid > 0 is the scope's first process (PIDs=). */
+int husk_cgsd_start(struct husk_cgsd *sd, pid_t pid, struct husk_error *err);
+/* A started unit by name, for later commands; connects to systemd only when update or stop need it. */
+int husk_cgsd_load(const char *unit, struct husk_cgsd **ret, struct husk_error *err);
+/* SetUnitProperties(runtime) with the limits of r that systemd has properties for. */
+int husk_cgsd_update(struct husk_cgsd *sd, const struct husk_resources *r, bool unified, struct husk_error *err);
+/* StopUnit, waiting for the job; nothing to do when it was never started or is gone already. */
+int husk_cgsd_stop(struct husk_cgsd *sd, struct husk_error *err);
+void husk_cgsd_free(struct husk_cgsd *sd);
 
 /* ---- pure translations (unit-tested; v2.c and v1.c share them) ---- */
 /* v1 cpu.shares (2..262144) -> v2 cpu.weight (1..10000), the formula runc and crun use. */

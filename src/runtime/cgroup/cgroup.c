@@ -3,7 +3,8 @@
  * The dispatcher: which backend does what. V1 and HYBRID: the v1 backend carries every resource; on
  * HYBRID the container is also placed in the cgroup2 tree, without resources: that tree's controllers
  * (hugetlb here) are not enabled at its root, and enabling them would mean writing the host's root
- * cgroup, which a runtime must not reconfigure. V2: the v2 backend alone.
+ * cgroup, which a runtime must not reconfigure. V2: the v2 backend alone. --systemd-cgroup (V2 only): a
+ * transient unit (systemd.c) whose cgroup the v2 backend then works on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,15 +34,25 @@ void husk_cgroup_free(struct husk_cgroup *cg)
                 return;
         husk_cg1_free(cg->v1);
         husk_cg2_free(cg->v2);
+        husk_cgsd_free(cg->sd);
         if (cg->v2_dirfd >= 0)
                 (void) close(cg->v2_dirfd);
         free(cg->path);
         free(cg);
 }
 
-static int no_cgroups(struct husk_error *err)
+static int no_cgroups(const struct husk_cgroup *cg, struct husk_error *err)
 {
+        if (cg && cg->sd)
+                return husk_error_set(err, ENOENT, "systemd unit %s: its cgroup %s is gone", husk_cgsd_unit(cg->sd),
+                                      cg->path);
         return husk_error_set(err, ENOTSUP, "cgroups: no cgroup filesystem is mounted on this host");
+}
+
+/* A systemd unit whose cgroup systemd has removed: its processes are all gone. */
+static bool unit_gone(const struct husk_cgroup *cg)
+{
+        return cg->sd && !cg->v1 && !cg->v2;
 }
 
 /* The undo of a create that failed half-way. */
@@ -115,36 +126,129 @@ static int create_v2(const struct husk_cgroup_config *cfg, const struct husk_cg_
         return husk_cg2_create(l->v2_mount, cg->path, v2r, &cg->v2, err);
 }
 
-static int create_in(const struct husk_cgroup_config *cfg, const struct husk_cg_layout *l, const char *path,
-                     struct husk_cgroup **ret, struct husk_error *err)
+static int cgroup_new(enum husk_cgroup_mode mode, const char *path, struct husk_cgroup **ret, struct husk_error *err)
 {
-        _cleanup_(cgroup_undo) struct husk_cgroup *cg = calloc(1, sizeof(*cg));
+        struct husk_cgroup *cg = calloc(1, sizeof(*cg));
         if (!cg)
                 return husk_error_errno(err, ENOMEM, "cgroup");
         cg->v2_dirfd = -1;
-        cg->mode = l->mode;
+        cg->mode = mode;
         cg->path = strdup(path);
-        if (!cg->path)
+        if (!cg->path) {
+                free(cg);
                 return husk_error_errno(err, ENOMEM, "cgroup");
-        int r;
+        }
+        *ret = cg;
+        return 0;
+}
+
+/* create_v2, then the directory for clone3(CLONE_INTO_CGROUP). */
+static int create_v2_open(const struct husk_cgroup_config *cfg, const struct husk_cg_layout *l, struct husk_cgroup *cg,
+                          struct husk_error *err)
+{
+        int r = create_v2(cfg, l, cg, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *dir = NULL;
+        if (asprintf(&dir, "%s%s", l->v2_mount, cg->path) < 0)
+                return husk_error_errno(err, ENOMEM, "cgroup");
+        cg->v2_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cg->v2_dirfd < 0)
+                return husk_error_errno(err, errno, "cgroup: open %s", dir);
+        return 0;
+}
+
+static int create_in(const struct husk_cgroup_config *cfg, const struct husk_cg_layout *l, const char *path,
+                     struct husk_cgroup **ret, struct husk_error *err)
+{
+        struct husk_cgroup *raw = NULL;
+        int r = cgroup_new(l->mode, path, &raw, err);
+        if (r < 0)
+                return r;
+        _cleanup_(cgroup_undo) struct husk_cgroup *cg = raw;
         if (l->mode != HUSK_CGROUP_V2) {
                 r = husk_cg1_create_in(l, path, cfg->resources, &cg->v1, err);
                 if (r < 0)
                         return r;
         }
         if (l->mode != HUSK_CGROUP_V1) {
-                r = create_v2(cfg, l, cg, err);
+                r = create_v2_open(cfg, l, cg, err);
                 if (r < 0)
                         return r;
-                _cleanup_free_ char *dir = NULL;
-                if (asprintf(&dir, "%s%s", l->v2_mount, path) < 0)
-                        return husk_error_errno(err, ENOMEM, "cgroup");
-                cg->v2_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (cg->v2_dirfd < 0)
-                        return husk_error_errno(err, errno, "cgroup: open %s", dir);
         }
         *ret = steal_ptr(cg);
         return 0;
+}
+
+/*
+ * --systemd-cgroup. Only on a unified host: on v1 systemd manages a few controllers' hierarchies and
+ * not the others (freezer, cpuset...), and the process would have to be moved into those by hand
+ * after systemd placed it; not built, so refused rather than half done. Nor for rootless containers
+ * (systemd --user, the user's bus): not built either.
+ */
+static int create_systemd(const struct husk_cgroup_config *cfg, const struct husk_cg_layout *l,
+                          struct husk_cgroup **ret, struct husk_error *err)
+{
+        struct husk_cgsd *sd = NULL;
+        int r = husk_cgsd_new(cfg, l->mode == HUSK_CGROUP_V2, &sd, err);
+        if (r < 0)
+                return r;
+        struct husk_cgroup *raw = NULL;
+        r = cgroup_new(l->mode, husk_cgsd_path(sd), &raw, err);
+        if (r < 0) {
+                husk_cgsd_free(sd);
+                return r;
+        }
+        _cleanup_(cgroup_undo) struct husk_cgroup *cg = raw;
+        cg->sd = sd;
+        if (l->mode != HUSK_CGROUP_V2)
+                return husk_error_set(err, ENOTSUP,
+                                      "--systemd-cgroup: supported on cgroup v2 (unified) hosts only; this host has v1 controllers");
+        if (cfg->rootless)
+                return husk_error_set(err, ENOTSUP,
+                                      "--systemd-cgroup: not for rootless containers (systemd --user is not supported)");
+        if (husk_cgsd_is_slice(sd)) {
+                /* A slice takes no PIDs: the intermediate is born in it, as in any other cgroup. */
+                r = husk_cgsd_start(sd, 0, err);
+                if (r < 0)
+                        return r;
+                r = create_v2_open(cfg, l, cg, err);
+                if (r < 0)
+                        return r;
+        } else {
+                cg->pending = cfg->resources;
+                cg->awaiting_pid = true;
+        }
+        *ret = steal_ptr(cg);
+        return 0;
+}
+
+bool husk_cgroup_needs_pid(const struct husk_cgroup *cg)
+{
+        return cg->awaiting_pid;
+}
+
+int husk_cgroup_attach_pid(struct husk_cgroup *cg, pid_t pid, struct husk_error *err)
+{
+        if (!cg->awaiting_pid)
+                return 0;
+        /* systemd moves pid into the new scope's cgroup before the job completes. */
+        int r = husk_cgsd_start(cg->sd, pid, err);
+        if (r < 0)
+                return r;
+        cg->awaiting_pid = false;
+        struct husk_cg_layout l;
+        r = husk_cg_read_layout(&l, err);
+        if (r < 0)
+                return r;
+        const struct husk_cgroup_config cfg = { .resources = cg->pending, .systemd = true };
+        cg->pending = NULL;
+        return create_v2(&cfg, &l, cg, err);
+}
+
+const char *husk_cgroup_systemd_unit(const struct husk_cgroup *cg)
+{
+        return cg->sd ? husk_cgsd_unit(cg->sd) : NULL;
 }
 
 /* The host's layout; a host without cgroups is an error here. */
@@ -153,7 +257,7 @@ static int read_layout(struct husk_cg_layout *l, struct husk_error *err)
         int r = husk_cg_read_layout(l, err);
         if (r < 0)
                 return r;
-        return l->mode == HUSK_CGROUP_NONE ? no_cgroups(err) : 0;
+        return l->mode == HUSK_CGROUP_NONE ? no_cgroups(NULL, err) : 0;
 }
 
 int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup **ret, struct husk_error *err)
@@ -162,6 +266,8 @@ int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup 
         int r = read_layout(&l, err);
         if (r < 0)
                 return r;
+        if (cfg->systemd)
+                return create_systemd(cfg, &l, ret, err);
         _cleanup_free_ char *path = NULL;
         r = resolve(cfg, &l, &path, err);
         if (r < 0)
@@ -185,21 +291,25 @@ int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup 
 
 int husk_cgroup_load(const char *path, struct husk_cgroup **ret, struct husk_error *err)
 {
+        return husk_cgroup_load_unit(path, NULL, ret, err);
+}
+
+int husk_cgroup_load_unit(const char *path, const char *systemd_unit, struct husk_cgroup **ret,
+                          struct husk_error *err)
+{
         if (!path || path[0] != '/' || strcmp(path, "/") == 0)
                 return husk_error_set(err, EINVAL, "cgroup path \"%s\": not a container's cgroup", path ? path : "");
         struct husk_cg_layout l;
         int r = read_layout(&l, err);
         if (r < 0)
                 return r;
-        struct husk_cgroup *cg = calloc(1, sizeof(*cg));
-        if (!cg)
-                return husk_error_errno(err, ENOMEM, "cgroup");
+        struct husk_cgroup *cg = NULL;
+        r = cgroup_new(l.mode, path, &cg, err);
+        if (r < 0)
+                return r;
         _cleanup_(husk_cgroup_freep) struct husk_cgroup *owned = cg;
-        cg->v2_dirfd = -1;
-        cg->mode = l.mode;
-        cg->path = strdup(path);
-        if (!cg->path)
-                return husk_error_errno(err, ENOMEM, "cgroup");
+        if (systemd_unit && (r = husk_cgsd_load(systemd_unit, &cg->sd, err)) < 0)
+                return r;
         if (l.mode != HUSK_CGROUP_V2) {
                 r = husk_cg1_load_in(&l, path, &cg->v1, err);
                 if (r < 0)
@@ -208,8 +318,9 @@ int husk_cgroup_load(const char *path, struct husk_cgroup **ret, struct husk_err
         if (l.mode != HUSK_CGROUP_V1) {
                 r = husk_cg2_load(l.v2_mount, path, &cg->v2, err);
                 /* On a hybrid host the v2 placement is secondary: a directory already gone is no reason
-                 * to fail kill or delete. */
-                if (r < 0 && !(l.mode == HUSK_CGROUP_HYBRID && r == -ENOENT))
+                 * to fail kill or delete. Nor is a unit's cgroup that systemd removed with the scope's
+                 * last process. */
+                if (r < 0 && !((l.mode == HUSK_CGROUP_HYBRID || systemd_unit) && r == -ENOENT))
                         return r;
                 husk_error_clear(err);
         }
@@ -244,11 +355,18 @@ const char *husk_cgroup_path(const struct husk_cgroup *cg)
 
 int husk_cgroup_update(struct husk_cgroup *cg, const struct husk_resources *r, struct husk_error *err)
 {
+        /* The unit's properties first: systemd rewrites the files it owns from them, so the files
+         * written after match what it would write. */
+        if (cg->sd && !unit_gone(cg)) {
+                int rc = husk_cgsd_update(cg->sd, r, cg->mode == HUSK_CGROUP_V2, err);
+                if (rc < 0)
+                        return rc;
+        }
         if (cg->v1)
                 return husk_cg1_update(cg->v1, r, err);
         if (cg->v2)
                 return husk_cg2_update(cg->v2, r, err);
-        return no_cgroups(err);
+        return no_cgroups(cg, err);
 }
 
 int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error *err)
@@ -257,7 +375,7 @@ int husk_cgroup_freeze(struct husk_cgroup *cg, bool frozen, struct husk_error *e
                 return husk_cg1_freeze(cg->v1, frozen, err);
         if (cg->v2)
                 return husk_cg2_freeze(cg->v2, frozen, err);
-        return no_cgroups(err);
+        return no_cgroups(cg, err);
 }
 
 int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error *err)
@@ -266,29 +384,43 @@ int husk_cgroup_is_frozen(struct husk_cgroup *cg, bool *ret, struct husk_error *
                 return husk_cg1_is_frozen(cg->v1, ret, err);
         if (cg->v2)
                 return husk_cg2_is_frozen(cg->v2, ret, err);
-        return no_cgroups(err);
+        return no_cgroups(cg, err);
 }
 
 int husk_cgroup_pids(struct husk_cgroup *cg, pid_t **ret, size_t *ret_n, struct husk_error *err)
 {
+        if (unit_gone(cg)) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
         if (cg->v1)
                 return husk_cg1_pids(cg->v1, ret, ret_n, err);
         if (cg->v2)
                 return husk_cg2_pids(cg->v2, ret, ret_n, err);
-        return no_cgroups(err);
+        return no_cgroups(cg, err);
 }
 
 int husk_cgroup_kill(struct husk_cgroup *cg, int sig, struct husk_error *err)
 {
+        if (unit_gone(cg))
+                return 0;
         if (cg->v1)
                 return husk_cg1_kill(cg->v1, sig, err);
         if (cg->v2)
                 return husk_cg2_kill(cg->v2, sig, err);
-        return no_cgroups(err);
+        return no_cgroups(cg, err);
 }
 
 int husk_cgroup_destroy(struct husk_cgroup *cg, struct husk_error *err)
 {
+        /* The unit first: systemd removes its cgroup when it stops it (the processes are gone by now);
+         * the backend then removes what remains (sub-cgroups the container made) or finds nothing. */
+        if (cg->sd) {
+                int rs = husk_cgsd_stop(cg->sd, err);
+                if (rs < 0)
+                        return rs;
+        }
         int r1 = cg->v1 ? husk_cg1_destroy(cg->v1, err) : 0;
         struct husk_error e2 = { 0 };
         int r2 = cg->v2 ? husk_cg2_destroy(cg->v2, &e2) : 0;
@@ -305,5 +437,5 @@ int husk_cgroup_stats(struct husk_cgroup *cg, struct husk_cgroup_stats *ret, str
                 return husk_cg1_stats(cg->v1, ret, err);
         if (cg->v2)
                 return husk_cg2_stats(cg->v2, ret, err);
-        return no_cgroups(err);
+        return no_cgroups(cg, err);
 }

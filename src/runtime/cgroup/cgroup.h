@@ -34,7 +34,7 @@ struct husk_cgroup_config {
         const char *id;                   /* container id */
         const char *cgroups_path;         /* linux.cgroupsPath; NULL or "": the default, "/husk/<id>" */
         const struct husk_resources *resources; /* NULL: none */
-        bool systemd;                     /* --systemd-cgroup ("slice:prefix:name"); refused for now */
+        bool systemd;                     /* --systemd-cgroup: a transient systemd unit ("slice:prefix:name") */
         bool rootless;                    /* runc's rootless cgroup rules, see husk_cgroup_create */
 };
 
@@ -54,6 +54,15 @@ int husk_cgroup_detect_mode(enum husk_cgroup_mode *ret, struct husk_error *err);
 int husk_cgroup_create(const struct husk_cgroup_config *cfg, struct husk_cgroup **ret, struct husk_error *err);
 
 /*
+ * The systemd driver makes a scope together with its first process: then create leaves the cgroup to
+ * husk_cgroup_attach_pid, which the parent calls with the intermediate's pid after the fork (the
+ * intermediate waits for it before anything else), and which applies the resources. For every other
+ * cgroup needs_pid is false and the intermediate joins by itself (husk_cgroup_enter_self).
+ */
+bool husk_cgroup_needs_pid(const struct husk_cgroup *cg);
+int husk_cgroup_attach_pid(struct husk_cgroup *cg, pid_t pid, struct husk_error *err);
+
+/*
  * Called in the intermediate process (a fork of create, before it unshares the cgroup namespace and
  * forks the init): move the calling process into the container's cgroup(s), so the init and
  * everything after it is born inside. Uses only fds opened by husk_cgroup_create: async-signal-safe,
@@ -65,6 +74,12 @@ int husk_cgroup_enter_self(const struct husk_cgroup *cg, struct husk_error *err)
  * container's cgroup from it in later commands (start, kill, delete, pause, update, ps...). */
 const char *husk_cgroup_path(const struct husk_cgroup *cg);
 int husk_cgroup_load(const char *path, struct husk_cgroup **ret, struct husk_error *err);
+/* The systemd unit holding the cgroup (state.json keeps it), NULL for the other drivers; and loading
+ * with it, so that update sets the unit's properties and destroy stops the unit. A unit's cgroup that
+ * systemd has already removed (a scope goes when its last process exits) is no error. */
+const char *husk_cgroup_systemd_unit(const struct husk_cgroup *cg);
+int husk_cgroup_load_unit(const char *path, const char *systemd_unit, struct husk_cgroup **ret,
+                          struct husk_error *err);
 
 /* Change limits of a running container (update); fields that are not set stay as they are. */
 int husk_cgroup_update(struct husk_cgroup *cg, const struct husk_resources *r, struct husk_error *err);

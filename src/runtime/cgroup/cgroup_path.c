@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "runtime/cgroup/cgroup_internal.h"
+#include "runtime/cgroup/systemd_internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -200,8 +201,16 @@ static bool systemd_form(const char *p)
 int husk_cg_resolve_path(const char *id, const char *cgroups_path, bool systemd, const char *own, char **ret,
                          struct husk_error *err)
 {
-        if (systemd)
-                return husk_error_set(err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not implemented yet");
+        if (systemd) {
+                /* The unit's cgroup: where systemd will put it (systemd_path.c). */
+                struct husk_sd_unit u;
+                int r = husk_sd_parse_path(id, cgroups_path, &u, err);
+                if (r < 0)
+                        return r;
+                *ret = steal_ptr(u.path);
+                husk_sd_unit_done(&u);
+                return 0;
+        }
         _cleanup_free_ char *joined = NULL;
         if (!cgroups_path || !cgroups_path[0]) {
                 if (asprintf(&joined, "/husk/%s", id) < 0)

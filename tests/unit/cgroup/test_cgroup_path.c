@@ -120,8 +120,8 @@ TEST(resolve_rejects)
         CHECK(husk_cg_resolve_path("c1", "..", false, "/own", &p, &err) == -EINVAL);
         CHECK(husk_cg_resolve_path("c1", "system.slice:husk:c1", false, "/", &p, &err) == -EINVAL);
         CHECK_CONTAINS(err.msg, "--systemd-cgroup");
-        CHECK(husk_cg_resolve_path("c1", "system.slice:husk:c1", true, "/", &p, &err) == -ENOTSUP);
-        CHECK_CONTAINS(err.msg, "the systemd cgroup driver is not implemented yet");
+        CHECK(husk_cg_resolve_path("c1", "system.slice:husk", true, "/", &p, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "slice:prefix:name");
         CHECK(husk_cg_resolve_path("c1", "/", false, "/", &p, &err) == -EINVAL);
         CHECK_CONTAINS(err.msg, "root cgroup");
         CHECK(husk_cg_resolve_path("c1", "./", false, "/", &p, &err) == -EINVAL);
