@@ -182,6 +182,7 @@ op_case() {
 }
 
 @test "flags: TSYNC, SPEC_ALLOW are accepted; LOG logs what the filter refuses" {
+	is_runc && skip "runc 1.1: seccomp flags are not yet supported by runc"
 	SECCOMP='{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"], "syscalls": []}'
 	add_rule '["mkdir", "mkdirat"]' SCMP_ACT_ERRNO '{"errnoRet": 77}'
 	run_sh 'mkdir /tmp/d; grep ^Seccomp: /proc/self/status'
@@ -225,11 +226,12 @@ op_case() {
 	run_sh 'echo ran'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *ran* ]]
+	# runc 1.1 skips unknown names in every rule; husk refuses to drop a rule that denies.
+	requires_husk
 	SECCOMP='{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_LOG"}, {"names": ["no_such_syscall"], "action": "SCMP_ACT_ERRNO"}]}'
 	run_sh 'echo ran'
 	[ "$status" -ne 0 ]
 	[[ "$output" != *ran* ]]
-	requires_husk
 	[[ "$output" == *'linux.seccomp.syscalls[1]: unknown syscall "no_such_syscall"'* ]]
 	assert_nothing_left
 }
@@ -375,10 +377,11 @@ op_case() {
 
 # ---- notify ----
 
+# The agent, from the build the runtime comes from (or build/ when testing runc).
 listener_bin() {
 	local b
 	b="$(dirname "$(dirname "$(dirname "$HUSK_RUNTIME")")")/tests/helpers/seccomp-listener"
-	[ -x "$b" ] || skip "no seccomp-listener next to the runtime (built by meson under tests/helpers)"
+	[ -x "$b" ] || b="$REPO_DIR/build/tests/helpers/seccomp-listener"
 	echo "$b"
 }
 
@@ -386,6 +389,7 @@ listener_bin() {
 start_listener() {
 	local bin
 	bin="$(listener_bin)"
+	[ -x "$bin" ] || skip "no seccomp-listener (built by meson under tests/helpers)"
 	SOCK="$BATS_TEST_TMPDIR/agent.sock"
 	AGENT_STATE="$BATS_TEST_TMPDIR/agent-state.json"
 	"$bin" "$SOCK" "$AGENT_STATE" "$1" 3>&- &
@@ -408,6 +412,7 @@ teardown() {
 }
 
 @test "NOTIFY: the agent gets the listener fd and the state, and answers mkdir" {
+	is_runc && skip "runc 1.1.5 (Debian) blocks in run before it connects to the agent (not investigated)"
 	start_listener 122
 	SECCOMP="$(jq -nc --arg p "$SOCK" '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p, "listenerMetadata": "meta=data",
 		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}')"
@@ -426,6 +431,7 @@ teardown() {
 }
 
 @test "NOTIFY: an agent may let the syscall run; TSYNC and WAIT_KILLABLE_RECV go with a listener" {
+	is_runc && skip "runc 1.1: seccomp flags are not yet supported by runc"
 	start_listener 0
 	SECCOMP="$(jq -nc --arg p "$SOCK" '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
 		"flags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
@@ -456,6 +462,7 @@ teardown() {
 	echo "$output" | jq -e '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY") and index("SCMP_ACT_KILL_PROCESS") and index("SCMP_ACT_LOG")'
 	echo "$output" | jq -e '.linux.seccomp.operators | length == 7'
 	echo "$output" | jq -e '.linux.seccomp.archs | index("SCMP_ARCH_X86_64")'
+	requires_husk # runc 1.1 lists no flags and no libseccomp version
 	echo "$output" | jq -e '.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_LOG")'
 	echo "$output" | jq -e '.annotations["io.github.seccomp.libseccomp.version"] | test("^[0-9]+\\.[0-9]+\\.[0-9]+$")'
 }
