@@ -17,19 +17,20 @@ teardown() {
 # ---------------------------------------------------------------------------------------------------
 # 1. CVE-2019-5736: the runtime binary cannot be written through /proc/<pid>/exe.
 
-# _exe_attack DIR: run the container with a copy of the runtime placed in DIR. A startContainer hook
-# (its parent is the container's init, still running the runtime's image) leaves a process behind that
-# holds /proc/1/exe open, waits until the init has exec'd the container process and every runtime
-# process has exited (the binary is no longer "busy"), then writes through the held fd: the original
-# exploit. Sets EXE_LINK (what /proc/1/exe was) and RESULT (written/refused).
-_exe_attack() {
-	local dir="$1" copy before
-	mkdir -p "$dir"
-	copy="$dir/$(basename "$HUSK_RUNTIME")"
-	cp "$HUSK_RUNTIME" "$copy"
-	before="$(sha256sum <"$copy")"
-	ln -sf busybox "$BUNDLE/rootfs/bin/setsid"
-	cat >"$BUNDLE/rootfs/attack.sh" <<-'EOF'
+# _exe_copy DIR: a copy of the runtime in DIR ($COPY), and its hash ($COPY_SUM).
+_exe_copy() {
+	mkdir -p "$1"
+	COPY="$1/$(basename "$HUSK_RUNTIME")"
+	cp "$HUSK_RUNTIME" "$COPY"
+	COPY_SUM="$(sha256sum <"$COPY")"
+}
+
+# _exe_attacker ROOTFS: /attack.sh in ROOTFS, the original exploit: hold /proc/1/exe (a process still
+# running the runtime's image) open, wait for /tmp/go and for that process to have exec'd something
+# else (the binary is no longer "busy"), then write through the held fd. Result in /tmp/result.
+_exe_attacker() {
+	ln -sf busybox "$1/bin/setsid"
+	cat >"$1/attack.sh" <<-'EOF'
 		exec 3</proc/1/exe || { echo open-failed >/tmp/result; exit 0; }
 		link="$(readlink /proc/1/exe)"
 		echo "$link" >/tmp/exe-link
@@ -37,23 +38,35 @@ _exe_attack() {
 		while [ ! -e /tmp/go ] || [ "$(readlink /proc/1/exe)" = "$link" ]; do sleep 0.05; done
 		if echo PWNED >>/proc/self/fd/3 2>/tmp/write-err; then echo written >/tmp/result; else echo refused >/tmp/result; fi
 	EOF
+}
+
+# _exe_attack_result ROOTFS: tell the attacker in ROOTFS to go (create and start have exited by now,
+# only containers run), wait for its verdict; sets EXE_LINK and RESULT and checks the copy.
+_exe_attack_result() {
+	touch "$1/tmp/go"
+	wait_for_file "$1/tmp/result" 200
+	touch "$1/tmp/done"
+	EXE_LINK="$(cat "$1/tmp/exe-link" 2>/dev/null || true)"
+	RESULT="$(cat "$1/tmp/result")"
+	echo "exe link: $EXE_LINK; result: $RESULT; $(cat "$1/tmp/write-err" 2>/dev/null || true)"
+	[ "$(sha256sum <"$COPY")" = "$COPY_SUM" ]
+	! grep -q PWNED "$COPY"
+	[ "$RESULT" = refused ]
+}
+
+# _exe_attack DIR: a startContainer hook (its parent is the container's init, still running the
+# runtime's image) leaves the attacker behind, with a copy of the runtime placed in DIR.
+_exe_attack() {
+	_exe_copy "$1"
+	_exe_attacker "$BUNDLE/rootfs"
 	# setsid: the runtime kills a hook's process group when the hook is done; the hook waits until the
 	# attacker holds the fd.
 	update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c",
 		"setsid sh /attack.sh </dev/null >/dev/null 2>&1 & while [ ! -e /tmp/ready ]; do sleep 0.05; done"]}]'
 	set_args sh -c 'while [ ! -e /tmp/done ]; do sleep 0.05; done'
-	HUSK_RUNTIME="$copy" create_ok
-	HUSK_RUNTIME="$copy" rt start "$ID"
-	# create and start have exited; now only the container runs.
-	touch "$BUNDLE/rootfs/tmp/go"
-	wait_for_file "$BUNDLE/rootfs/tmp/result" 200
-	touch "$BUNDLE/rootfs/tmp/done"
-	EXE_LINK="$(cat "$BUNDLE/rootfs/tmp/exe-link" 2>/dev/null || true)"
-	RESULT="$(cat "$BUNDLE/rootfs/tmp/result")"
-	echo "exe link: $EXE_LINK; result: $RESULT; $(cat "$BUNDLE/rootfs/tmp/write-err" 2>/dev/null || true)"
-	[ "$(sha256sum <"$copy")" = "$before" ]
-	! grep -q PWNED "$copy"
-	[ "$RESULT" = refused ]
+	HUSK_RUNTIME="$COPY" create_ok
+	HUSK_RUNTIME="$COPY" rt start "$ID"
+	_exe_attack_result "$BUNDLE/rootfs"
 }
 
 @test "CVE-2019-5736: a container process cannot write the runtime binary through /proc/1/exe" {
@@ -70,6 +83,33 @@ _exe_attack() {
 	long="$BATS_TEST_TMPDIR/$(printf 'd%.0s' $(seq 250))"
 	_exe_attack "$long"
 	[[ "$EXE_LINK" == /memfd:* ]]
+}
+
+@test "CVE-2019-5736: a container sharing the pid namespace of a created one cannot write the runtime" {
+	is_runc && skip "runc's init is a separate process"
+	_exe_copy "$BATS_TEST_TMPDIR/bin"
+	# A: created, not started; its init waits on exec.fifo, running the runtime's image as pid 1 (it
+	# must outlive the attack: pid 1 exiting would kill the whole namespace).
+	set_args sleep 60
+	HUSK_RUNTIME="$COPY" create_ok
+	local pid b="$BATS_TEST_TMPDIR/bundle-b"
+	pid="$(rt state "$ID" | jq -r .pid)"
+	# B: joins A's pid namespace; its process is the attacker, A's init is its pid 1.
+	cp -a "$BUNDLE" "$b"
+	_exe_attacker "$b/rootfs"
+	jq --arg p "/proc/$pid/ns/pid" '.process.args = ["sh", "/attack.sh"] |
+		.linux.namespaces = ([.linux.namespaces[] | select(.type != "pid")] + [{"type": "pid", "path": $p}])' \
+		"$BUNDLE/config.json" >"$b/config.json"
+	track_id "$ID-b"
+	rt run --detach --bundle "$b" "$ID-b" </dev/null >"$BATS_TEST_TMPDIR/b.out" 2>&1 3>&- || true
+	# exe-link is written just before the attacker says it is ready (wait_for_file wants content).
+	wait_for_file "$b/rootfs/tmp/exe-link" || {
+		cat "$BATS_TEST_TMPDIR/b.out"
+		return 1
+	}
+	# A's init execs sleep; once create, start and run have exited nothing runs the binary.
+	HUSK_RUNTIME="$COPY" rt start "$ID"
+	_exe_attack_result "$b/rootfs"
 }
 
 @test "CVE-2019-5736: create runs from a sealed copy, run too, and the marker stays private" {
