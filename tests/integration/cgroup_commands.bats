@@ -191,12 +191,14 @@ fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
 @test "kill --all of a stopped container reaches what its init left in the cgroup (no pid namespace)" {
 	remove_ns pid
 	ln -sf busybox "$BUNDLE/rootfs/bin/setsid"
-	# The init exits at once; its daemonised sleep stays, known only to the cgroup.
-	set_args sh -c 'setsid sh -c "sleep 100 & echo \$! >/tmp/daemon.pid"; sleep 0.2'
+	# The init exits when told (once its cgroup is known); its daemonised sleep stays, known only to
+	# the cgroup.
+	set_args sh -c 'setsid sh -c "sleep 100 & echo \$! >/tmp/daemon.pid"; while [ ! -e /tmp/go ]; do sleep 0.05; done'
 	start_ok
 	cg_dir pids >/dev/null
 	wait_for_file "$BUNDLE/rootfs/tmp/daemon.pid"
 	daemon="$(cat "$BUNDLE/rootfs/tmp/daemon.pid")"
+	touch "$BUNDLE/rootfs/tmp/go"
 	wait_for_status stopped
 	kill -0 "$daemon"
 
