@@ -196,10 +196,12 @@ _init_fds() {
 		! grep -q ran "$CTR_OUT"
 		assert_nothing_left
 	done
-	grep -q 'cwd' "$CTR_OUT"
+	# runc words it differently ("mkdir /proc/self/fd/9: not a directory").
+	is_runc || grep -q 'cwd' "$CTR_OUT"
 }
 
 @test "CVE-2024-21626: process.cwd through /proc/self/cwd, /proc/1/root is refused" {
+	is_runc && skip "runc 1.1.5 follows /proc/self/cwd (to the root) instead of refusing the magic link"
 	set_args pwd
 	local c
 	for c in /proc/self/cwd /proc/1/root /proc/self/root/tmp; do
@@ -223,7 +225,7 @@ _init_fds() {
 		run_ctr
 		echo "proc -> $t: $output"
 		[ "$status" -ne 0 ]
-		[[ "$output" == *symlink* ]]
+		[[ "$output" == *symlink* || ("$RUNTIME_NAME" = runc && "$output" == *"ordinary directory"*) ]]
 		[ -z "$(ls -A "$BUNDLE/rootfs/tmp/fakeproc")" ]
 		assert_nothing_left
 	done
@@ -236,7 +238,7 @@ _init_fds() {
 	run_ctr
 	echo "$output"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *symlink* ]]
+	[[ "$output" == *symlink* || ("$RUNTIME_NAME" = runc && "$output" == *"ordinary directory"*) ]]
 	rm "$BUNDLE/rootfs/sys"
 	mkdir "$BUNDLE/rootfs/sys"
 	# A proc mount at /mnt/proc where /mnt is the symlink.
@@ -246,7 +248,8 @@ _init_fds() {
 	run_ctr
 	echo "$output"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *symlink* ]]
+	# runc refuses with "mkdir .../rootfs/mnt: file exists".
+	is_runc || [[ "$output" == *symlink* ]]
 	assert_nothing_left
 }
 
@@ -254,6 +257,7 @@ _init_fds() {
 # 4. CVE-2021-30465: a mount destination swapped with a symlink while containers start.
 
 @test "CVE-2021-30465: a RENAME_EXCHANGE race on a mount destination lands nothing outside the root" {
+	is_runc && skip "runc 1.1.5 fails it: the bind destination gets created in the host directory"
 	local racer="$HUSK_TOOLS_DIR/rename_exchange"
 	[ -x "$racer" ] || skip "no $racer (build the tests/tools programs)"
 	# The host directory the symlink leads to is a shared mount, and the container's root propagation
@@ -312,6 +316,7 @@ _image_dev() {
 }
 
 @test "CVE-2025-31133: a /dev/null that is a symlink to a host file is not bound over masked paths" {
+	is_runc && skip "runc 1.1 predates the fix"
 	_image_dev
 	echo original >"$BATS_TEST_TMPDIR/host-file"
 	add_bind "$BATS_TEST_TMPDIR/host-file" /host-file '["bind", "rw"]'
@@ -327,6 +332,7 @@ _image_dev() {
 }
 
 @test "CVE-2025-31133: a /dev/null that is a regular file or another device is refused" {
+	is_runc && skip "runc 1.1 predates the fix"
 	_image_dev
 	update_config '.linux.maskedPaths = ["/proc/timer_list"]'
 	echo data >"$BUNDLE/rootfs/dev/null"
@@ -390,6 +396,7 @@ _host_dev_unchanged() {
 }
 
 @test "a /dev symlink to a host directory: nothing created or deleted there (tmpfs /dev)" {
+	is_runc && skip "runc 1.1.5 fails it: it removes the host directory's ptmx"
 	_host_dev_dir
 	update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
 	local t
@@ -404,6 +411,7 @@ _host_dev_unchanged() {
 }
 
 @test "a /dev symlink to a host directory: nothing created or deleted there (image /dev, devices)" {
+	is_runc && skip "runc 1.1.5 fails it: it removes the host directory's ptmx"
 	_host_dev_dir
 	_image_dev
 	update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229},
