@@ -396,7 +396,7 @@ _host_dev_unchanged() {
 }
 
 @test "a /dev symlink to a host directory: nothing created or deleted there (tmpfs /dev)" {
-	is_runc && skip "runc 1.1.5 fails it: it removes the host directory's ptmx"
+	is_runc && skip "runc 1.1.5 fails it: the host directory's ptmx is removed or replaced"
 	_host_dev_dir
 	update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
 	local t
@@ -411,7 +411,7 @@ _host_dev_unchanged() {
 }
 
 @test "a /dev symlink to a host directory: nothing created or deleted there (image /dev, devices)" {
-	is_runc && skip "runc 1.1.5 fails it: it removes the host directory's ptmx"
+	is_runc && skip "runc 1.1.5 fails it: the host directory's ptmx is removed or replaced"
 	_host_dev_dir
 	_image_dev
 	update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229},
