@@ -6,7 +6,11 @@
  * with ERRNO 0, run as if allowed), every other syscall runs. Each answered syscall is appended to
  * STATE_FILE.log as "<nr> <answer>".
  *
- *   seccomp-listener SOCKET STATE_FILE ERRNO
+ * With HOLD_NR, the first notification of that syscall is logged as "<nr> held" and answered with
+ * ERRNO only once STATE_FILE.release exists; if the kernel dropped it meanwhile (a signal interrupted
+ * the caller's wait), the answer is logged as "<nr> stale" instead: what WAIT_KILLABLE_RECV prevents.
+ *
+ *   seccomp-listener SOCKET STATE_FILE ERRNO [HOLD_NR]
  */
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -58,8 +62,23 @@ static int receive(int conn, char *buf, size_t size, int *ret_fd)
         return 0;
 }
 
-static int answer(int fd, int err_no, FILE *log)
+struct agent {
+        int err_no;
+        long hold_nr;           /* -1: none */
+        const char *release;    /* file whose existence releases the held notification */
+        FILE *log;
+};
+
+static void wait_for_release(const char *path)
 {
+        for (int i = 0; i < 2000 && access(path, F_OK) < 0; i++)
+                usleep(10000);
+}
+
+static int answer(int fd, struct agent *ag)
+{
+        int err_no = ag->err_no;
+        FILE *log = ag->log;
         struct seccomp_notif req;
         struct seccomp_notif_resp resp;
         memset(&req, 0, sizeof(req)); /* the kernel insists */
@@ -67,25 +86,36 @@ static int answer(int fd, int err_no, FILE *log)
                 return errno == ENOENT || errno == EINTR ? 0 : -1; /* the caller was killed meanwhile */
         memset(&resp, 0, sizeof(resp));
         resp.id = req.id;
+        bool held = req.data.nr == ag->hold_nr;
         bool is_mkdir = req.data.nr == SYS_mkdir || req.data.nr == SYS_mkdirat;
-        if (is_mkdir && err_no > 0)
+        if ((is_mkdir || held) && err_no > 0)
                 resp.error = -err_no;
         else
                 resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-        fprintf(log, "%d %s\n", req.data.nr, resp.error ? "errno" : "continue");
+        if (held) {
+                ag->hold_nr = -1;
+                fprintf(log, "%d held\n", req.data.nr);
+                fflush(log);
+                wait_for_release(ag->release);
+        }
+        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0) {
+                if (errno != ENOENT)
+                        return -1;
+                fprintf(log, "%d stale\n", req.data.nr);
+        } else {
+                fprintf(log, "%d %s\n", req.data.nr, resp.error ? "errno" : "continue");
+        }
         fflush(log);
-        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
-                return -1;
         return 0;
 }
 
 int main(int argc, char **argv)
 {
-        if (argc != 4) {
-                fprintf(stderr, "usage: seccomp-listener SOCKET STATE_FILE ERRNO\n");
+        if (argc != 4 && argc != 5) {
+                fprintf(stderr, "usage: seccomp-listener SOCKET STATE_FILE ERRNO [HOLD_NR]\n");
                 return 2;
         }
-        int err_no = atoi(argv[3]);
+        struct agent ag = { .err_no = atoi(argv[3]), .hold_nr = argc == 5 ? atol(argv[4]) : -1 };
         struct sockaddr_un addr = { .sun_family = AF_UNIX };
         if (strlen(argv[1]) >= sizeof(addr.sun_path)) {
                 fprintf(stderr, "seccomp-listener: socket path too long\n");
@@ -109,10 +139,14 @@ int main(int argc, char **argv)
         FILE *f = fopen(argv[2], "we");
         if (!f || fputs(buf, f) < 0 || fclose(f) != 0)
                 return die("write state file");
+        char release[4096];
+        snprintf(release, sizeof(release), "%s.release", argv[2]);
+        ag.release = release;
         snprintf(path, sizeof(path), "%s.log", argv[2]);
         FILE *log = fopen(path, "we");
         if (!log)
                 return die("open log");
+        ag.log = log;
         if (fd < 0) {
                 fprintf(log, "no fd\n");
                 return 1;
@@ -126,7 +160,7 @@ int main(int argc, char **argv)
                 }
                 /* POLLHUP: every task of the filter is gone. */
                 if (p.revents & POLLIN) {
-                        if (answer(fd, err_no, log) < 0)
+                        if (answer(fd, &ag) < 0)
                                 return die("answer");
                 } else if (p.revents & (POLLHUP | POLLERR)) {
                         break;

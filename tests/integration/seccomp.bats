@@ -385,14 +385,15 @@ listener_bin() {
 	echo "$b"
 }
 
-# start_listener ERRNO: the agent on $SOCK, its state file $AGENT_STATE, pid $AGENT_PID.
+# start_listener ERRNO [HOLD_NR]: the agent on $SOCK, its state file $AGENT_STATE, pid $AGENT_PID.
 start_listener() {
 	local bin
 	bin="$(listener_bin)"
 	[ -x "$bin" ] || skip "no seccomp-listener (built by meson under tests/helpers)"
 	SOCK="$BATS_TEST_TMPDIR/agent.sock"
 	AGENT_STATE="$BATS_TEST_TMPDIR/agent-state.json"
-	"$bin" "$SOCK" "$AGENT_STATE" "$1" 3>&- &
+	rm -f "$SOCK" "$AGENT_STATE"*
+	"$bin" "$SOCK" "$AGENT_STATE" "$@" 3>&- &
 	AGENT_PID=$!
 	echo "$AGENT_PID" >"$BATS_TEST_TMPDIR/agent.pid"
 	local i
@@ -442,6 +443,43 @@ teardown() {
 	[ -d "$BUNDLE/rootfs/tmp/d" ]
 	wait "$AGENT_PID"
 	grep -q "^83 continue" "$AGENT_STATE.log"
+}
+
+@test "WAIT_KILLABLE_RECV: a signal no longer takes back a notification the agent has received" {
+	is_runc && skip "runc 1.1: seccomp flags are not yet supported by runc"
+	local flags log
+	for flags in '[]' '["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]'; do
+		# The agent holds the first chdir (80 on x86_64) until told; meanwhile the shell, blocked
+		# in its builtin cd, gets a signal it handles.
+		start_listener 122 80
+		SECCOMP="$(jq -nc --arg p "$SOCK" --argjson f "$flags" '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
+			"flags": $f, "syscalls": [{"names": ["chdir"], "action": "SCMP_ACT_NOTIFY"}]}')"
+		apply_seccomp
+		set_args sh -c 'trap "echo got USR1" USR1; cd /tmp; echo "cd rc=$?"'
+		start_ok
+		log="$AGENT_STATE.log"
+		for ((i = 0; i < 100; i++)); do
+			grep -q '^80 held' "$log" 2>/dev/null && break
+			sleep 0.1
+		done
+		grep -q '^80 held' "$log"
+		kill -USR1 "$(rt state "$ID" | jq .pid)"
+		sleep 0.5
+		touch "$AGENT_STATE.release"
+		wait_for_status stopped
+		wait "$AGENT_PID"
+		cat "$log" "$CTR_OUT"
+		if [ "$flags" = '[]' ]; then
+			# The signal interrupted the wait: the kernel dropped the notification.
+			grep -q '^80 stale' "$log"
+		else
+			! grep -q '^80 stale' "$log"
+			grep -q '^80 errno' "$log"
+			grep -q 'cd rc=[1-9]' "$CTR_OUT" # the agent's errno
+		fi
+		grep -q 'got USR1' "$CTR_OUT"
+		rt delete "$ID"
+	done
 }
 
 @test "NOTIFY: no agent listening fails create and leaves nothing" {
