@@ -332,6 +332,19 @@ static int hand_over_listener(const struct create_inputs *in, int init_sock, pid
         return husk_sync_send(init_sock, HUSK_SYNC_SECCOMP_DONE, 0, NULL, -1, err);
 }
 
+/* An init that vanished without a word after its seccomp filter may well have been killed by it
+ * (SCMP_ACT_KILL on one of the syscalls it still makes): say so, the bare EOF explains nothing. */
+static int seccomp_hint(const struct husk_spec *spec, int r, struct husk_error *err)
+{
+        if (r != -EPIPE || !spec->linux_.has_seccomp || !err)
+                return r;
+        size_t n = strnlen(err->msg, sizeof(err->msg));
+        (void) snprintf(err->msg + n, sizeof(err->msg) - n,
+                        " (it loads linux.seccomp before this point: does the profile let the runtime make the "
+                        "syscalls listed in docs/seccomp.md?)");
+        return r;
+}
+
 /* The init reported "created": record it. Nothing may fail after the pid file. */
 static int commit(const struct create_inputs *in, int dir_fd, pid_t pid, const struct husk_cgroup *cg,
                   struct husk_error *err)
@@ -530,11 +543,11 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
         if (seccomp.notify) {
                 r = hand_over_listener(in, init_sock, pid, err);
                 if (r < 0)
-                        return r;
+                        return seccomp_hint(spec, r, err);
         }
         r = husk_sync_expect(init_sock, PEER_INIT, HUSK_SYNC_CREATED, NULL, NULL, err);
         if (r < 0)
-                return r;
+                return seccomp_hint(spec, r, err);
         r = commit(in, u.dir_fd, pid, u.cg, err);
         if (r < 0)
                 return r;

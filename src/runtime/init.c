@@ -179,7 +179,7 @@ static int load_seccomp(const struct husk_init_args *a, struct husk_error *err)
  * pipe, execve, wait: they run under the filter too, as in runc), openat/read of /etc/passwd when
  * HOME is unset, and execve. A syscall refused with an errno fails with that error (before CREATED
  * the caller of create sees it); one that kills the init shows as "container init exited
- * unexpectedly".
+ * unexpectedly", with a pointer to the profile (container_create.c).
  */
 static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **ret_exec, struct husk_error *err)
 {

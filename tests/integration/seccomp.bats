@@ -347,6 +347,14 @@ op_case() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"setresuid 1000: No space left on device"* ]]
 	assert_nothing_left
+	# Killed by the filter, the init cannot say why: the runtime points at the profile.
+	SECCOMP='{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": []}'
+	add_rule '["setresuid"]' SCMP_ACT_KILL_PROCESS
+	apply_seccomp
+	ctr_create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"exited unexpectedly (it loads linux.seccomp before this point"* ]]
+	assert_nothing_left
 	# With it the filter comes after the drop.
 	update_config '.process.noNewPrivileges = true'
 	set_args id -u
