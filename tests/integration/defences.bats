@@ -257,7 +257,7 @@ _init_fds() {
 # 4. CVE-2021-30465: a mount destination swapped with a symlink while containers start.
 
 @test "CVE-2021-30465: a RENAME_EXCHANGE race on a mount destination lands nothing outside the root" {
-	is_runc && skip "runc 1.1.5 fails it: the bind destination gets created in the host directory"
+	is_runc && skip "runc 1.1.5 fails it: the host directory's content changes"
 	local racer="$HUSK_TOOLS_DIR/rename_exchange"
 	[ -x "$racer" ] || skip "no $racer (build the tests/tools programs)"
 	# The host directory the symlink leads to is a shared mount, and the container's root propagation
