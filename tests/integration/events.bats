@@ -29,17 +29,17 @@ teardown() {
 
 is_v2() { [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; }
 
-# The container's OOM kill counter, from its init's memory cgroup on the host (v1 memory.oom_control,
-# v2 memory.events).
-oom_kills() {
+# The file holding the container's OOM kill counter, from its init's memory cgroup on the host (v1
+# memory.oom_control, v2 memory.events); taken while the init runs.
+oom_counter_file() {
 	local pid p
 	pid="$(rt state "$ID" | jq -r .pid)"
 	if is_v2; then
 		p="$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")"
-		awk '$1 == "oom_kill" { print $2 }' "/sys/fs/cgroup$p/memory.events"
+		echo "/sys/fs/cgroup$p/memory.events"
 	else
 		p="$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' "/proc/$pid/cgroup")"
-		awk '$1 == "oom_kill" { print $2 }' "/sys/fs/cgroup/memory$p/memory.oom_control"
+		echo "/sys/fs/cgroup/memory$p/memory.oom_control"
 	fi
 }
 
@@ -147,6 +147,7 @@ wait_exit() {
 	# The hog starts once events is watching (the file appears), is killed, and the container lives on.
 	set_args sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; head -c 200m /dev/zero | tail >/dev/null; echo "rc=$?"; sleep 100'
 	run_detached_ok
+	counter="$(oom_counter_file)"
 	events_bg --interval 300ms
 	# Its first line says it watches.
 	wait_for_file "$EV_OUT" 150
@@ -159,8 +160,8 @@ wait_exit() {
 	grep -qx "{\"type\":\"oom\",\"id\":\"$ID\"}" "$EV_OUT"
 	# One event per kill, as the kernel counts them (runc 1.1 sends one per eventfd wake-up,
 	# several per kill); and the loop goes on with stats.
-	kills="$(oom_kills)"
-	echo "oom_kill: $kills"
+	kills="$(awk '$1 == "oom_kill" { print $2 }' "$counter")"
+	echo "oom_kill: $kills; container: $(container_status)"
 	[ "$kills" -ge 1 ]
 	is_runc || [ "$(grep -c '"type":"oom"' "$EV_OUT")" -eq "$kills" ]
 	n="$(grep -c '"type":"stats"' "$EV_OUT")"
