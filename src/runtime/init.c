@@ -181,7 +181,8 @@ static int load_seccomp(const struct husk_init_args *a, struct husk_error *err)
  * the caller of create sees it); one that kills the init shows as "container init exited
  * unexpectedly", with a pointer to the profile (container_create.c).
  */
-static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **ret_exec, struct husk_error *err)
+static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **ret_exec, int *ret_proc_fd,
+                       struct husk_error *err)
 {
         const struct husk_spec *spec = a->spec;
         int r;
@@ -194,10 +195,11 @@ static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **re
         /* Relative mount sources are relative to the bundle. */
         if (chdir(a->bundle) < 0)
                 return husk_error_errno(err, errno, "chdir to bundle \"%s\"", a->bundle);
-        /* For the LSM labels: the host's /proc, opened while nothing of the container is mounted yet,
-         * so no mount from the config or the image can stand in for it (lsm.h, docs/lsm.md). */
-        _cleanup_close_ int proc_fd = -1;
-        if (husk_lsm_wanted(&spec->process) && (proc_fd = husk_procfs_open(err)) < 0)
+        /* The host's /proc, opened while nothing of the container is mounted yet, so no mount from
+         * the config or the image can stand in for it (util/procfs.h, docs/lsm.md): for the LSM labels,
+         * and for reopening exec.fifo at start (init_start). */
+        _cleanup_close_ int proc_fd = husk_procfs_open(err);
+        if (proc_fd < 0)
                 return proc_fd;
         if (!a->opts->no_new_keyring) {
                 r = husk_lsm_set_keyring_label(proc_fd, &spec->process, err);
@@ -271,18 +273,16 @@ static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **re
         r = husk_process_close_fds(a->opts->preserve_fds, err);
         if (r < 0)
                 return r;
-        /* Effective at exec; written while still privileged, as runc, and the host procfs handle is
-         * closed before anything else runs. */
-        if (proc_fd >= 0) {
+        /* Effective at exec; written while still privileged, as runc. */
+        if (husk_lsm_wanted(&spec->process)) {
                 r = husk_lsm_set_exec_labels(proc_fd, &spec->process, err);
                 if (r < 0)
                         return r;
-                (void) close(steal_fd(proc_fd));
         }
 
         /* Privileges are dropped before "created" so that a failure (an unmapped uid, capabilities)
          * still reaches the caller of create. Nothing after this needs privileges: exec.fifo is reopened
-         * through /proc/self/fd, which the kernel allows a process on its own fds whatever its
+         * through the host procfs' self/fd, which the kernel allows a process on its own fds whatever its
          * credentials, and the parent made the fifo's owner the container user's host uid/gid, so the
          * permission check on the inode passes without CAP_DAC_OVERRIDE. startContainer hooks then run
          * as the container user, as in runc. */
@@ -312,21 +312,27 @@ static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **re
 
         *ret_pid = pid;
         *ret_exec = steal_ptr(exec_path);
+        *ret_proc_fd = steal_fd(proc_fd);
         return 0;
 }
 
-static int init_start(const struct husk_init_args *a, pid_t pid, const char *exec_path, struct husk_error *err)
+static int init_start(const struct husk_init_args *a, pid_t pid, const char *exec_path, int proc_fd,
+                      struct husk_error *err)
 {
-        /* The fifo's O_PATH fd is reopened through /proc: the host path is out of reach after pivot. The
+        /* The fifo's O_PATH fd is reopened through the host's procfs, opened before the container's
+         * mounts existed: the host path is out of reach after pivot, and the container's own /proc
+         * may have anything mounted over /proc/self/fd by its config. The host procfs mount is in the
+         * detached old root, which this fd keeps alive; "self" there names us by our host pid. The
          * open blocks until `start` opens the read side. */
         char path[32];
-        (void) snprintf(path, sizeof(path), "/proc/self/fd/%d", a->fifo_fd);
+        (void) snprintf(path, sizeof(path), "self/fd/%d", a->fifo_fd);
         _cleanup_close_ int fd = -1;
         do
-                fd = open(path, O_WRONLY | O_CLOEXEC);
+                fd = openat(proc_fd, path, O_WRONLY | O_CLOEXEC);
         while (fd < 0 && errno == EINTR);
         if (fd < 0)
                 return husk_error_errno(err, errno, "open exec fifo");
+        (void) close(proc_fd);
         if (write(fd, "0", 1) != 1)
                 return husk_error_errno(err, errno, "write exec fifo");
         (void) close(steal_fd(fd));
@@ -343,10 +349,11 @@ _Noreturn void husk_init_main(const struct husk_init_args *a)
         struct husk_error err = { 0 };
         pid_t pid = 0;
         _cleanup_free_ char *exec_path = NULL;
+        int proc_fd = -1;
 
         /* Only the intermediate may hold its socket: its exit must read as the end of that stream. */
         (void) close(a->intermediate_sync_fd);
-        if (init_create(a, &pid, &exec_path, &err) < 0) {
+        if (init_create(a, &pid, &exec_path, &proc_fd, &err) < 0) {
                 husk_sync_send_error(a->sync_fd, &err);
                 _exit(1);
         }
@@ -355,7 +362,7 @@ _Noreturn void husk_init_main(const struct husk_init_args *a)
                 (void) prctl(PR_SET_PDEATHSIG, 0);
         (void) close(a->sync_fd);
 
-        (void) init_start(a, pid, exec_path, &err);
+        (void) init_start(a, pid, exec_path, proc_fd, &err);
         /* create has returned and nobody listens on the handshake any more: the container's stderr
          * (the caller's, or the pty) is the only place left to say why the container did not start. */
         (void) dprintf(STDERR_FILENO, "husk: %s\n", err.msg);

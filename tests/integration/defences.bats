@@ -216,6 +216,17 @@ _init_fds() {
 # ---------------------------------------------------------------------------------------------------
 # 3. /proc and /sys mount targets that are symlinks (CVE-2019-19921, CVE-2023-27561).
 
+@test "a mount over the container's /proc/self/fd does not stop the exec fifo (reopened through the host's procfs)" {
+	is_runc && skip "runc 1.1.5 reopens exec.fifo through the container's /proc: start fails"
+	# The init reopens exec.fifo by its fd number; through the container's /proc this tmpfs would hide it.
+	update_config '.mounts += [{"destination": "/proc/self/fd", "type": "tmpfs", "source": "tmpfs"}]'
+	set_args sh -c 'echo started'
+	run rt run --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *started* ]]
+	assert_nothing_left
+}
+
 @test "a /proc that is a symlink is refused" {
 	local t
 	for t in /tmp/fakeproc tmp/fakeproc; do
