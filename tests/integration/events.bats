@@ -18,12 +18,7 @@ setup() {
 teardown() {
 	# Background `events` processes first: they hold nothing of the container, but must not outlive
 	# the test.
-	local p
-	if [ -f "$BATS_TEST_TMPDIR/bgpids" ]; then
-		while read -r p; do
-			kill -9 "$p" 2>/dev/null || true
-		done <"$BATS_TEST_TMPDIR/bgpids"
-	fi
+	kill_bgpids
 	common_teardown
 }
 

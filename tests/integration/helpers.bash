@@ -221,6 +221,16 @@ start_recvtty() {
 	return 1
 }
 
+# kill_bgpids: SIGKILL every background process a test listed in $BATS_TEST_TMPDIR/bgpids (for
+# teardown: such helpers hold no container, but must not outlive the test).
+kill_bgpids() {
+	local p
+	[ -f "$BATS_TEST_TMPDIR/bgpids" ] || return 0
+	while read -r p; do
+		kill -9 "$p" 2>/dev/null || true
+	done <"$BATS_TEST_TMPDIR/bgpids"
+}
+
 # Status of a container ("" when the runtime does not know it).
 container_status() {
 	rt state "${1:-$ID}" 2>/dev/null | jq -r .status 2>/dev/null || true
