@@ -51,6 +51,58 @@ bool husk_rootfs_dev_is_tmpfs(const struct husk_spec *spec)
         return false;
 }
 
+/* The container's /dev/null, checked on the opened fd to be the null device: a /dev/null that the
+ * image (or a process sharing a volume) made a symlink to, say, /proc/sys/kernel/core_pattern would
+ * otherwise have that file bound writable over every masked path (CVE-2025-31133), or become the
+ * container's stdio. */
+int husk_rootfs_open_null(int root_fd, struct husk_error *err)
+{
+        _cleanup_close_ int fd = husk_open_in_root(root_fd, "/dev/null", O_PATH, 0, err);
+        if (fd < 0)
+                return fd;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return husk_error_errno(err, errno, "stat /dev/null");
+        if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3)
+                return husk_error_set(err, EPERM, "/dev/null in the container is not the null device (char 1:3)");
+        return steal_fd(fd);
+}
+
+static bool is_null_device(int fd)
+{
+        struct stat st;
+        return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
+}
+
+int husk_rootfs_reopen_null_stdio(const struct husk_spec *spec, int proc_fd, struct husk_error *err)
+{
+        /* As runc: only a /dev the runtime made; a /dev from the host or a volume is left alone. */
+        if (!husk_rootfs_dev_is_tmpfs(spec))
+                return 0;
+        bool any = false;
+        for (int i = 0; i <= 2; i++)
+                any = any || is_null_device(i);
+        if (!any)
+                return 0;
+
+        _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return husk_error_errno(err, errno, "open \"/\"");
+        _cleanup_close_ int path_fd = husk_rootfs_open_null(root_fd, err);
+        if (path_fd < 0)
+                return husk_error_prefix(err, "reopen stdio on /dev/null: ");
+        /* The verified O_PATH fd reopened through the host's procfs: no second lookup of the path. */
+        char path[32];
+        (void) snprintf(path, sizeof(path), "self/fd/%d", path_fd);
+        _cleanup_close_ int fd = openat(proc_fd, path, O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return husk_error_errno(err, errno, "reopen stdio on /dev/null: open /dev/null read-write");
+        for (int i = 0; i <= 2; i++)
+                if (is_null_device(i) && dup3(fd, i, 0) < 0)
+                        return husk_error_errno(err, errno, "reopen stdio on /dev/null: dup3 onto fd %d", i);
+        return 0;
+}
+
 /* Replace dir_fd/name with the node; in a user namespace mknod is refused, so the host's node at
  * host_path is bind mounted onto an empty file instead (runc's bindMountDeviceNode). */
 static int make_node(bool in_userns, int dir_fd, const char *name, const char *shown, const char *host_path,

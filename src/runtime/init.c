@@ -253,6 +253,9 @@ static int init_create(const struct husk_init_args *a, pid_t *ret_pid, char **re
         r = husk_rootfs_finalize(&rctx, err);
         if (r < 0)
                 return r;
+        r = husk_rootfs_reopen_null_stdio(spec, proc_fd, err);
+        if (r < 0)
+                return r;
         r = husk_sysctl_apply(spec, err);
         if (r < 0)
                 return r;

@@ -61,23 +61,6 @@ static int masking_tmpfs(const char *mount_label, struct husk_error *err)
         return m;
 }
 
-/* The container's /dev/null, checked on the opened fd to be the null device: a /dev/null that the
- * image (or a process sharing a volume) made a symlink to, say, /proc/sys/kernel/core_pattern would
- * otherwise have that file bound writable over every masked path (CVE-2025-31133). */
-static int open_devnull(int root_fd, struct husk_error *err)
-{
-        _cleanup_close_ int fd = husk_open_in_root(root_fd, "/dev/null", O_PATH, 0, err);
-        if (fd < 0)
-                return fd;
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return husk_error_errno(err, errno, "stat /dev/null");
-        if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3)
-                return husk_error_set(err, EPERM, "/dev/null in the container is not the null device (char 1:3): "
-                                                  "refusing to mask paths with it");
-        return steal_fd(fd);
-}
-
 int husk_rootfs_masked_paths(const struct husk_spec *spec, int root_fd, struct husk_error *err)
 {
         _cleanup_close_ int tmpfs = -1, devnull = -1;
@@ -109,7 +92,7 @@ int husk_rootfs_masked_paths(const struct husk_spec *spec, int root_fd, struct h
                         }
                 } else {
                         if (devnull < 0) {
-                                devnull = open_devnull(root_fd, err);
+                                devnull = husk_rootfs_open_null(root_fd, err);
                                 if (devnull < 0)
                                         return husk_error_prefix(err, "linux.maskedPaths[%zu]: ", i);
                         }

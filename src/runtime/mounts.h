@@ -58,6 +58,9 @@ int husk_rootfs_read_text(const char *path, char **ret, struct husk_error *err);
 /* Whether spec->mounts has a tmpfs on /dev. */
 bool husk_rootfs_dev_is_tmpfs(const struct husk_spec *spec);
 
+/* The container's /dev/null (O_PATH), refused unless it is the null device. */
+int husk_rootfs_open_null(int root_fd, struct husk_error *err);
+
 /* Default devices when /dev is a tmpfs, linux.devices, /dev symlinks and ptmx. Before pivot. */
 int husk_rootfs_setup_dev(const struct husk_rootfs_ctx *ctx, int root_fd, struct husk_error *err);
 

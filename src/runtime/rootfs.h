@@ -29,5 +29,10 @@ int husk_rootfs_pivot(const struct husk_rootfs_ctx *ctx, struct husk_error *err)
 /* After pivot: maskedPaths, readonlyPaths, root.readonly, final rootfsPropagation. */
 int husk_rootfs_finalize(const struct husk_rootfs_ctx *ctx, struct husk_error *err);
 
+/* After pivot, when /dev is the runtime's tmpfs: stdio fds on the null device (a client such as
+ * containerd's shim hands its /dev/null opened read-only as stdout) become the container's /dev/null
+ * opened read-write, as runc's reOpenDevNull does. proc_fd: the host's procfs (util/procfs.h). */
+int husk_rootfs_reopen_null_stdio(const struct husk_spec *spec, int proc_fd, struct husk_error *err);
+
 /* After pivot, with the container's /proc mounted: write linux.sysctl. */
 int husk_sysctl_apply(const struct husk_spec *spec, struct husk_error *err);

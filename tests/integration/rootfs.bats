@@ -115,6 +115,22 @@ load helpers
 	[[ "$output" != *vda* && "$output" != *sda* ]]
 }
 
+@test "stdio on a read-only /dev/null becomes the container's /dev/null, writable" {
+	# containerd's shim (ctr run --null-io) hands the runtime its /dev/null opened O_RDONLY as stdin,
+	# stdout and stderr; runc reopens such fds on the container's /dev/null read-write.
+	set_args sh -c '
+		echo out; echo "stdout=$?" >/result
+		echo err >&2; echo "stderr=$?" >>/result
+		[ "$(stat -L -c %d:%i /proc/$$/fd/1)" = "$(stat -c %d:%i /dev/null)" ] && echo same-null >>/result
+		echo done >>/result'
+	rt create --bundle "$BUNDLE" "$ID" 0</dev/null 1</dev/null 2</dev/null 3>&-
+	rt start "$ID"
+	wait_for_file "$BUNDLE/rootfs/result"
+	wait_for_status stopped
+	cat "$BUNDLE/rootfs/result"
+	[ "$(cat "$BUNDLE/rootfs/result")" = $'stdout=0\nstderr=0\nsame-null\ndone' ]
+}
+
 @test "linux.devices entries are created with their type, numbers, mode and owner" {
 	update_config '.linux.devices = [{"path": "/dev/husknull", "type": "c", "major": 1, "minor": 3, "fileMode": 438, "uid": 7, "gid": 8}]'
 	update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"}]'
