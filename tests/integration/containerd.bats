@@ -92,6 +92,17 @@ runtime_state() {
 	[[ "$output" == *"stdin-is-a-tty"* ]]
 }
 
+@test "containerd: ctr run --null-io: the process can write to its stdout and stderr" {
+	# The shim hands the runtime its /dev/null opened read-only as every stdio fd.
+	mkdir -p "$BATS_TEST_TMPDIR/m"
+	run ctr_run --rm --null-io --mount "type=bind,src=$BATS_TEST_TMPDIR/m,dst=/m,options=rbind:rw" \
+		"$CTRD_IMAGE" "$ID" sh -c 'echo out; echo "stdout=$?" >/m/r; echo err >&2; echo "stderr=$?" >>/m/r'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/m/r")" = $'stdout=0\nstderr=0' ]
+}
+
 @test "containerd: a detached task is RUNNING, ctr task ps lists its processes, kill stops it" {
 	run ctr_run -d "$CTRD_IMAGE" "$ID" sh -c 'trap "exit 7" TERM; sleep 1000 & wait'
 	[ "$status" -eq 0 ]
