@@ -167,6 +167,32 @@ runtime_state() {
 	wait_task_status "$ID" STOPPED
 }
 
+@test "containerd: ctr run --config: a spec of ctr's with a user and a pids limit" {
+	# ctr 1.6 has no --user or --pids-limit: its default spec (ctr oci spec), edited, on a rootfs of
+	# our own (with --config ctr takes no image).
+	local rootfs="$BATS_TEST_TMPDIR/rootfs"
+	cp -a "$(_rootfs_template)" "$rootfs"
+	ctr oci spec | jq --arg r "$rootfs" --arg cg "/$CTRD_NS/$ID" '.root.path = $r
+		| .process.user = {"uid": 1000, "gid": 1000, "additionalGids": [1001]} | .process.env = ["PATH=/bin"]
+		| .process.args = ["sh", "-c", "id > /tmp/id; exec sleep 1000"]
+		| .linux.resources.pids = {"limit": 10} | .linux.cgroupsPath = $cg' >"$BATS_TEST_TMPDIR/spec.json"
+	run ctr_run -d --config "$BATS_TEST_TMPDIR/spec.json" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait_task_status "$ID" RUNNING
+	wait_for_file "$rootfs/tmp/id"
+	cat "$rootfs/tmp/id"
+	[ "$(cat "$rootfs/tmp/id")" = "uid=1000 gid=1000 groups=1001" ]
+	local pid
+	pid="$(task_field "$ID" 2)"
+	[ "$(awk '$1 == "Uid:" { print $2 }' "/proc/$pid/status")" = 1000 ]
+	[ "$(cat "$(task_cgroup pids)/pids.max")" = 10 ]
+	grep -qx "$pid" "$(task_cgroup pids)/cgroup.procs"
+	run ctr task kill --signal SIGKILL "$ID"
+	[ "$status" -eq 0 ]
+	wait_task_status "$ID" STOPPED
+}
+
 @test "containerd: ctr task pause freezes the task, resume thaws it" {
 	run ctr_run -d "$CTRD_IMAGE" "$ID" sh -c 'while :; do date +%s%N >/tmp/tick; sleep 0.05; done'
 	[ "$status" -eq 0 ]
