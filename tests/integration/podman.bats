@@ -268,3 +268,22 @@ run_detached() {
 	[[ "$(echo "$output" | jq -r '.[0].mem_usage')" == *" / 67.11MB" ]]
 	[ "$(echo "$output" | jq -r '.[0].pids')" -ge 1 ]
 }
+
+@test "podman with the runtime in runtime_supports_json: --log-format=json sent, the runtime's error reaches podman" {
+	# podman sends the JSON log flags only to runtimes whose basename its containers.conf lists; a
+	# list naming husk-runtime (and runc, crun) makes podman read errors from the runtime's log file.
+	# A wrapper of the same basename records the runtime's command lines.
+	local conf="$BATS_TEST_TMPDIR/containers.conf" wrap="$BATS_TEST_TMPDIR/bin/$RUNTIME_NAME"
+	sed 's/^runtime_supports_json = .*/runtime_supports_json = ["crun", "runc", "husk-runtime"]/' \
+		"$CONTAINERS_CONF" >"$conf"
+	grep -q '"husk-runtime"' "$conf"
+	mkdir -p "${wrap%/*}"
+	printf '#!/bin/sh\necho "$*" >>%s/argv\nexec %s "$@"\n' "$BATS_TEST_TMPDIR" "$HUSK_RUNTIME" >"$wrap"
+	chmod 755 "$wrap"
+	run -127 env CONTAINERS_CONF="$conf" podman --runtime "$wrap" run --rm --pull never \
+		--cgroup-parent "$PODMAN_CGROUP_PARENT" "$PODMAN_IMAGE" /no/such/command
+	echo "$output"
+	grep '^Error: ' <<<"$output" | grep -q '/no/such/command'
+	cat "$BATS_TEST_TMPDIR/argv"
+	grep -q '^--log-format=json --log .*/oci-log create ' "$BATS_TEST_TMPDIR/argv"
+}
