@@ -102,13 +102,17 @@ _failing_hook() {
 	# runtime.md (lifecycle step 9): the runtime generates an error, stops the container and goes on
 	# with poststop.
 	is_runc && skip "runc 1.1 runs poststart hooks at create and fails create"
-	update_config '.hooks.poststart = [{"path": "/bin/false"}]'
+	# The hook fails once the process has shown it runs (it is killed when the hook fails, so a hook
+	# that failed at once could beat the process's first write on a loaded machine).
+	update_config '.hooks.poststart = [{"path": "/bin/sh", "args": ["sh", "-c", $s]}]' \
+		--arg s "for i in \$(seq 200); do [ -s '$HOOKS/ran' ] && break; sleep 0.05; done; exit 1"
 	update_config '.hooks.poststop = [$h]' --argjson h "$(hook_json poststop)"
 	set_args sh -c 'echo ran > /hooks/ran; sleep 100'
 	create_ok
 	run rt start "$ID"
 	echo "$output"
 	[ "$status" -ne 0 ]
+	[[ "$output" == *"poststart hook /bin/sh: exit status 1"* ]]
 	wait_for_status stopped
 	# The process had been started: the hook runs after it.
 	[ -s "$HOOKS/ran" ]
