@@ -234,6 +234,17 @@ int husk_container_kill(const struct husk_runtime *rt, const char *id, int sig, 
                 return husk_error_errno(err, errno, "kill container \"%s\": send signal %d to pid %d", id, sig,
                                         (int) s->pid);
         }
+        /* A frozen v1 cgroup holds a SIGKILLed init until it is thawed: the container would stay
+         * "paused" and its killer (containerd's shim, waiting for the exit) hang. runc thaws after
+         * a SIGKILL, and only then; other signals wait for resume. */
+        if (sig == SIGKILL && s->status == HUSK_STATUS_PAUSED && s->cgroup_path) {
+                _cleanup_(husk_cgroup_freep) struct husk_cgroup *cg = NULL;
+                r = husk_cgroup_load_unit(s->cgroup_path, s->systemd_unit, &cg, err);
+                if (r >= 0)
+                        r = husk_cgroup_freeze(cg, false, err);
+                if (r < 0)
+                        return husk_error_prefix(err, "kill container \"%s\": thaw after SIGKILL: ", id);
+        }
         return 0;
 }
 

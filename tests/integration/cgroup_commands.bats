@@ -101,6 +101,24 @@ fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
 	[ ! -d "$freezer" ]
 }
 
+@test "kill SIGKILL of a paused container thaws it: the init dies (as runc); SIGTERM waits for resume" {
+	# containerd's shim kills a paused task with SIGKILL and waits for its exit: a frozen v1 cgroup
+	# would hold the dying init forever.
+	set_args sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done'
+	start_ok
+	wait_for_status running
+	cg_dir freezer >/dev/null
+	rt pause "$ID"
+	[ "$(container_status)" = paused ]
+	run rt kill "$ID" TERM
+	[ "$status" -eq 0 ]
+	sleep 0.3
+	[ "$(container_status)" = paused ]
+	run rt kill "$ID" KILL
+	[ "$status" -eq 0 ]
+	wait_for_status stopped
+}
+
 @test "update --memory and --memory-reservation change the limits of a running container" {
 	set_args sleep 100
 	start_ok
