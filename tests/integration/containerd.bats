@@ -216,6 +216,21 @@ runtime_state() {
 	wait_task_status "$ID" STOPPED
 }
 
+@test "containerd: ctr task kill -s KILL of a paused task stops it" {
+	run ctr_run -d "$CTRD_IMAGE" "$ID" sleep 1000
+	[ "$status" -eq 0 ]
+	wait_task_status "$ID" RUNNING
+	run ctr task pause "$ID"
+	[ "$status" -eq 0 ]
+	wait_task_status "$ID" PAUSED
+	run ctr task kill --signal SIGKILL "$ID"
+	[ "$status" -eq 0 ]
+	wait_task_status "$ID" STOPPED
+	run ctr task delete "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"exit code 137"* ]]
+}
+
 @test "containerd: with ctr's spec the container sees no cgroup filesystem (ctr mounts none)" {
 	run ctr_run --rm "$CTRD_IMAGE" "$ID" sh -c 'ls /sys/fs/cgroup | wc -l'
 	echo "$output"
