@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 
 #include "oci/config_json.h"
 #include "util/cleanup.h"
@@ -69,10 +70,20 @@ static int parse_device(struct husk_jctx *c, json_t *e, void *elem, size_t i, vo
             (r = husk_jint64(c, e, "minor", need_numbers, INT64_MIN, INT64_MAX, &d->minor, NULL)) < 0)
                 return r;
         int64_t mode;
-        if ((r = husk_jint64(c, e, "fileMode", false, 0, 0777, &mode, &d->has_file_mode)) < 0)
+        if ((r = husk_jint64(c, e, "fileMode", false, 0, S_IFMT | 0777, &mode, &d->has_file_mode)) < 0)
                 return r;
-        if (d->has_file_mode)
-                d->file_mode = (mode_t) mode;
+        if (d->has_file_mode) {
+                /* podman (and Go's os.FileMode turned into a mode_t) sends the file type bits too:
+                 * 8630 is S_IFCHR | 0666. runc accepts them; they must name the device's own type. */
+                mode_t fmt = (mode_t) mode & S_IFMT;
+                mode_t want = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+                if (((mode_t) mode & ~(mode_t) (S_IFMT | 0777)) || (fmt && fmt != want))
+                        return husk_jfail_key(c, "fileMode",
+                                              "must be permission bits (0 to 0777), with at most the file type bits "
+                                              "of type \"%c\" (%#o)",
+                                              d->type, (unsigned) want);
+                d->file_mode = (mode_t) mode & 0777;
+        }
         uint32_t id;
         bool has = false;
         if ((r = husk_juint32(c, e, "uid", false, &id, &has)) < 0)

@@ -287,3 +287,20 @@ run_detached() {
 	cat "$BATS_TEST_TMPDIR/argv"
 	grep -q '^--log-format=json --log .*/oci-log create ' "$BATS_TEST_TMPDIR/argv"
 }
+
+@test "podman run --device: the device node made, fileMode with podman's file type bits" {
+	# podman writes linux.devices[].fileMode as Go's os.FileMode turned into a mode_t: S_IFCHR | 0666.
+	run pm_run --rm --device /dev/null:/dev/mynull "$PODMAN_IMAGE" sh -c 'echo x >/dev/mynull && stat -c "%F %a %t:%T" /dev/mynull'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "character special file 666 1:3" ]
+}
+
+@test "podman run --privileged: every capability, the host's devices" {
+	# podman lists each of the host's devices in linux.devices (and the host's bounding set as caps).
+	run pm_run --rm --privileged "$PODMAN_IMAGE" sh -c 'grep "^CapEff:" /proc/self/status; ls /dev | wc -l'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(awk '/^CapEff:/ { print $2 }' <<<"$output")" = "$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)" ]
+	[ "${lines[1]}" -gt 30 ]
+}

@@ -185,7 +185,14 @@ TEST(devices)
         EXPECT_FAIL(LINUX("{\"devices\":[{\"type\":\"c\",\"path\":\"dev/x\",\"major\":1,\"minor\":1}]}"),
                     "config.json: linux.devices[0].path: must be an absolute path");
         EXPECT_FAIL(LINUX("{\"devices\":[{\"type\":\"c\",\"path\":\"/dev/x\",\"major\":1,\"minor\":1,\"fileMode\":4095}]}"),
-                    "config.json: linux.devices[0].fileMode: must be an integer between 0 and 511");
+                    "config.json: linux.devices[0].fileMode: must be permission bits (0 to 0777), with at most the "
+                    "file type bits of type \"c\" (020000)");
+        /* S_IFBLK | 0666 on a character device: the type bits must be the device's own. */
+        EXPECT_FAIL(LINUX("{\"devices\":[{\"type\":\"c\",\"path\":\"/dev/x\",\"major\":1,\"minor\":1,\"fileMode\":25014}]}"),
+                    "config.json: linux.devices[0].fileMode: must be permission bits (0 to 0777), with at most the "
+                    "file type bits of type \"c\" (020000)");
+        EXPECT_FAIL(LINUX("{\"devices\":[{\"type\":\"b\",\"path\":\"/dev/x\",\"major\":1,\"minor\":1,\"fileMode\":65535}]}"),
+                    "config.json: linux.devices[0].fileMode: must be an integer between 0 and 61951");
         EXPECT_FAIL(LINUX("{\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}}"),
                     "config.json: linux.resources.devices[0].access: must be a combination of \"r\", \"w\", \"m\"");
         EXPECT_FAIL(LINUX("{\"resources\":{\"devices\":[{\"access\":\"r\"}]}}"),

@@ -127,6 +127,29 @@ TEST(spec_example_values)
         CHECK_STR_EQ(s->linux_.seccomp.architectures[1], "SCMP_ARCH_X32");
 }
 
+/* podman's linux.devices carry the file type bits in fileMode (S_IFCHR | 0666 = 8630, as Go's
+ * os.FileMode turned into a mode_t): accepted, and only the permission bits kept. */
+TEST(device_file_mode_with_type_bits)
+{
+        static const char json[] =
+                "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"rootfs\"},\"linux\":{\"devices\":["
+                "{\"type\":\"c\",\"path\":\"/dev/null\",\"major\":1,\"minor\":3,\"fileMode\":8630},"
+                "{\"type\":\"b\",\"path\":\"/dev/loop9\",\"major\":7,\"minor\":9,\"fileMode\":25008},"
+                "{\"type\":\"p\",\"path\":\"/dev/fifo\",\"fileMode\":4516},"
+                "{\"type\":\"u\",\"path\":\"/dev/zero\",\"major\":1,\"minor\":5,\"fileMode\":420}]}}";
+        struct husk_error err = { 0 };
+        _cleanup_(husk_spec_freep) struct husk_spec *s = NULL;
+        int r = husk_config_parse(json, sizeof(json) - 1, "config.json", &s, &err);
+        if (r < 0)
+                printf("#   %s\n", err.msg);
+        CHECK(r == 0);
+        CHECK(s->linux_.n_devices == 4);
+        CHECK(s->linux_.devices[0].has_file_mode && s->linux_.devices[0].file_mode == 0666);
+        CHECK(s->linux_.devices[1].file_mode == 0660);
+        CHECK(s->linux_.devices[2].file_mode == 0644);
+        CHECK(s->linux_.devices[3].file_mode == 0644);
+}
+
 TEST(schema_extras_values)
 {
         struct husk_error err = { 0 };
