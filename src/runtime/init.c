@@ -110,8 +110,14 @@ static int bind_dev_console(int slave, struct husk_error *err)
 static int setup_console(const struct husk_init_args *a, struct husk_error *err)
 {
         const struct husk_process *p = &a->spec->process;
-        if (!p->terminal)
+        if (!p->terminal) {
+                /* A session of its own, as runc's init: a hangup of the caller's terminal does not
+                 * reach the container, and CRIU refuses to dump a tree whose session leader is
+                 * outside its pid namespace. */
+                if (setsid() < 0 && !(errno == EPERM && getsid(0) == getpid()))
+                        return husk_error_errno(err, errno, "setsid");
                 return 0;
+        }
         if (a->console_fd < 0)
                 return husk_error_set(err, EINVAL, "process.terminal requires --console-socket");
 
