@@ -26,6 +26,7 @@
 #include "oci/config.h"
 #include "oci/state.h"
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/create_internal.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
@@ -100,7 +101,7 @@ static void create_undo_run(struct create_undo *u)
                 (void) close(u->root_fd);
 }
 
-static int resolve_rootfs(const char *bundle, const char *root_path, char **ret, struct husk_error *err)
+int husk_resolve_rootfs(const char *bundle, const char *root_path, char **ret, struct husk_error *err)
 {
         if (!root_path || !root_path[0])
                 return husk_error_set(err, EINVAL, "config.json: root.path: required");
@@ -276,7 +277,7 @@ static int write_config_copy(int dir_fd, const char *data, size_t len, struct hu
         return 0;
 }
 
-static void rfc3339_now(char buf[static 80])
+void husk_rfc3339_now(char buf[static 80])
 {
         struct timespec ts;
         struct tm tm;
@@ -352,7 +353,7 @@ static int commit(const struct create_inputs *in, int dir_fd, pid_t pid, const s
         struct husk_state s;
         husk_init_hook_state(in->spec, in->o->id, in->bundle, in->rootfs, pid, HUSK_STATUS_CREATED, &s);
         char created[80];
-        rfc3339_now(created);
+        husk_rfc3339_now(created);
         s.created = created;
         s.owner = getuid();
         s.own_pid_ns = (in->plan->unshare_flags & CLONE_NEWPID) != 0;
@@ -367,19 +368,20 @@ static int commit(const struct create_inputs *in, int dir_fd, pid_t pid, const s
         r = husk_store_write_state(dir_fd, &s, err);
         if (r < 0)
                 return r;
-        if (in->o->pid_file) {
-                char buf[16];
-                int n = snprintf(buf, sizeof(buf), "%d", (int) pid); /* no newline, as runc */
-                r = husk_write_file_atomic_at(AT_FDCWD, in->o->pid_file, buf, (size_t) n, 0644, false, err);
-                if (r < 0)
-                        return husk_error_prefix(err, "pid file: ");
-        }
-        return 0;
+        return in->o->pid_file ? husk_write_pid_file(in->o->pid_file, pid, err) : 0;
+}
+
+int husk_write_pid_file(const char *path, pid_t pid, struct husk_error *err)
+{
+        char buf[16];
+        int n = snprintf(buf, sizeof(buf), "%d", (int) pid); /* no newline, as runc */
+        int r = husk_write_file_atomic_at(AT_FDCWD, path, buf, (size_t) n, 0644, false, err);
+        return r < 0 ? husk_error_prefix(err, "pid file: ") : 0;
 }
 
 /* The container's cgroup, with its resources applied; none on a host without cgroups. */
-static int create_cgroup(const struct husk_runtime *rt, const struct create_inputs *in, struct husk_cgroup **ret,
-                         struct husk_error *err)
+int husk_create_cgroup(const struct husk_runtime *rt, const struct husk_spec *spec, const char *id,
+                       struct husk_cgroup **ret, struct husk_error *err)
 {
         enum husk_cgroup_mode mode;
         int r = husk_cgroup_detect_mode(&mode, err);
@@ -387,9 +389,9 @@ static int create_cgroup(const struct husk_runtime *rt, const struct create_inpu
                 return r;
         if (mode == HUSK_CGROUP_NONE)
                 return 0;
-        const struct husk_linux *l = &in->spec->linux_;
+        const struct husk_linux *l = &spec->linux_;
         struct husk_cgroup_config cfg = {
-                .id = in->o->id,
+                .id = id,
                 .cgroups_path = l->cgroups_path,
                 .resources = l->has_resources ? &l->resources : NULL,
                 .systemd = rt->systemd_cgroup,
@@ -432,7 +434,7 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
 
         /* After the state directory: a duplicate id has failed by now, before it could touch the
          * existing container's cgroup. */
-        r = create_cgroup(rt, in, &u.cg, err);
+        r = husk_create_cgroup(rt, in->spec, o->id, &u.cg, err);
         if (r < 0)
                 return r;
 
@@ -586,7 +588,7 @@ int husk_container_create(const struct husk_runtime *rt, const struct husk_creat
                 return husk_error_set(err, EINVAL, "config.json: process: required by create");
 
         _cleanup_free_ char *rootfs = NULL;
-        r = resolve_rootfs(bundle, spec->root.path, &rootfs, err);
+        r = husk_resolve_rootfs(bundle, spec->root.path, &rootfs, err);
         if (r < 0)
                 return r;
         struct husk_ns_plan plan;
