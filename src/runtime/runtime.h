@@ -122,3 +122,24 @@ struct husk_events_opts {
  */
 int husk_container_events(const struct husk_runtime *rt, const char *id, const struct husk_events_opts *o,
                           husk_event_fn fn, void *userdata, struct husk_error *err);
+
+/* ---- checkpoint/restore with CRIU (checkpoint*.c) ---- */
+struct husk_checkpoint_opts {
+        const char *criu;                /* the criu binary; NULL: "criu" from PATH */
+        const char *image_path;          /* NULL: "checkpoint" in the current directory, as runc */
+        const char *work_path;           /* criu's logs and temporary files; NULL: image_path */
+        const char *parent_path;         /* a pre-dump's images, relative to image_path (--prev-images-dir) */
+        const char *manage_cgroups_mode; /* soft, full, strict or ignore; NULL: criu's default (soft) */
+        bool leave_running, tcp_established, file_locks, ext_unix_sk, shell_job;
+        bool pre_dump;                   /* only the memory, container left running */
+};
+
+/* checkpoint: dump a running container into image_path; without leave_running (or pre_dump) the
+ * container is then deleted, as runc does. CRIU's own errors are in the message. */
+int husk_container_checkpoint(const struct husk_runtime *rt, const char *id, const struct husk_checkpoint_opts *o,
+                              struct husk_error *err);
+
+/* restore: a new container c->id from c->bundle's config and the images of o->image_path; its
+ * restored init (detached from us) becomes the container's init, state running. */
+int husk_container_restore(const struct husk_runtime *rt, const struct husk_create_opts *c,
+                           const struct husk_checkpoint_opts *o, struct husk_error *err);
