@@ -19,6 +19,7 @@ struct cli_ctx {
         struct husk_runtime rt;
         struct cli_log log;
         const char *cmd; /* the command being run, for messages */
+        const char *criu; /* --criu: the criu binary for checkpoint/restore; NULL: criu from PATH */
 };
 
 struct cli_command {
@@ -37,6 +38,8 @@ struct cli_command {
 extern const struct cli_command cli_cmd_create, cli_cmd_start, cli_cmd_state, cli_cmd_kill, cli_cmd_delete,
         cli_cmd_run, cli_cmd_list, cli_cmd_spec, cli_cmd_features;
 /* The commands that act on the container's cgroup. */
+/* CRIU (checkpoint*.c). */
+extern const struct cli_command cli_cmd_checkpoint, cli_cmd_restore;
 extern const struct cli_command cli_cmd_pause, cli_cmd_resume, cli_cmd_update, cli_cmd_ps, cli_cmd_events;
 
 /*

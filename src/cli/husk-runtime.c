@@ -28,7 +28,7 @@ static const struct arg_opt global_opts[] = {
         ARG_OPT("root", NULL, ARG_STRING, struct global_flags, root,
                 "root directory for storage of container state (this should be located in tmpfs) (default: \"/run/husk\")"),
         ARG_OPT("criu", NULL, ARG_STRING, struct global_flags, criu,
-                "path to the criu binary used for checkpoint and restore (accepted, not used: no checkpoint yet)"),
+                "path to the criu binary used for checkpoint and restore (default: \"criu\")"),
         ARG_OPT("systemd-cgroup", NULL, ARG_BOOL, struct global_flags, systemd_cgroup,
                 "enable systemd cgroup support, expects cgroupsPath to be of form \"slice:prefix:name\" for e.g. \"system.slice:husk:434234\""),
         ARG_OPT("rootless", NULL, ARG_STRING, struct global_flags, rootless,
@@ -37,6 +37,7 @@ static const struct arg_opt global_opts[] = {
 };
 
 static const struct cli_command *const commands[] = {
+        &cli_cmd_checkpoint, &cli_cmd_restore,
         &cli_cmd_create, &cli_cmd_delete, &cli_cmd_events, &cli_cmd_features, &cli_cmd_kill,
         &cli_cmd_list,   &cli_cmd_pause,  &cli_cmd_ps,     &cli_cmd_resume,   &cli_cmd_run,
         &cli_cmd_spec,   &cli_cmd_start,  &cli_cmd_state,  &cli_cmd_update,
@@ -46,9 +47,7 @@ static const struct cli_command *const commands[] = {
 static const struct {
         const char *name, *summary;
 } missing[] = {
-        { "checkpoint", "checkpoint a running container" },
         { "exec", "execute new process inside the container" },
-        { "restore", "restore a container from a previous checkpoint" },
 };
 
 static const struct cli_command *find_command(const char *name)
@@ -188,6 +187,7 @@ int main(int argc, char **argv)
         ctx.rt.root = g.root;
         ctx.rt.systemd_cgroup = g.systemd_cgroup;
         ctx.rt.debug = g.debug;
+        ctx.criu = g.criu;
         ctx.cmd = pos[0];
 
         int ret;
