@@ -5,7 +5,9 @@
 #   containers.conf  cgroup_manager = "cgroupfs" and events_logger = "file" (no systemd as PID 1 here);
 #                    default_ulimits within what root may set here (root lacks CAP_SYS_RESOURCE on this
 #                    machine and podman's defaults make every runtime fail); no network; its own tmp_dir
-#   storage.conf     its own graphroot and runroot, the overlay driver
+#   storage.conf     its own graphroot and runroot, the overlay driver ($HUSK_PODMAN_STORAGE_DRIVER
+#                    overrides: vfs in the VM, whose tmpfs over 9p leaves podman only fuse-overlayfs,
+#                    and no fuse module)
 #   the image        $PODMAN_IMAGE: Debian's busybox-static as a one-layer image, `podman import`ed
 #                    from a tarball (no network, no registry)
 # podman_teardown_file removes every container, the storage (overlay and shm mounts first), the cgroups
@@ -41,7 +43,7 @@ podman_setup_file() {
 	EOF
 	cat >"$PODMAN_DIR/storage.conf" <<-EOF
 		[storage]
-		driver = "overlay"
+		driver = "${HUSK_PODMAN_STORAGE_DRIVER:-overlay}"
 		graphroot = "$PODMAN_DIR/root"
 		runroot = "$PODMAN_DIR/runroot"
 	EOF

@@ -211,9 +211,8 @@ run_detached() {
 
 @test "podman's default seccomp profile is loaded; seccomp=unconfined loads none" {
 	run_detached "$NAME"
-	local id cfg
-	id="$(pm inspect --format '{{.Id}}' "$NAME")"
-	cfg="$PODMAN_DIR/root/overlay-containers/$id/userdata/config.json"
+	local cfg
+	cfg="$(pm inspect --format '{{.OCIConfigPath}}' "$NAME")"
 	# podman passes its profile in config.json: an allow list over an errno default.
 	[ "$(jq -r .linux.seccomp.defaultAction "$cfg")" = SCMP_ACT_ERRNO ]
 	[ "$(jq '.linux.seccomp.syscalls | length' "$cfg")" -gt 10 ]
