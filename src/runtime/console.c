@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "runtime/console.h"
+#include "oci/spec.h"
 #include "util/cleanup.h"
 
 #ifndef TIOCGPTPEER
@@ -200,4 +201,25 @@ int husk_console_set_size(int fd, unsigned int rows, unsigned int cols, struct h
         if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
                 return husk_error_errno(err, errno, "set console size %ux%u", rows, cols);
         return 0;
+}
+
+int husk_console_setup(int console_fd, const struct husk_process *p, struct husk_error *err)
+{
+        _cleanup_close_ int master = -1, slave = -1;
+        int r = husk_console_open(&master, &slave, err);
+        if (r < 0)
+                return r;
+        if (p->has_console_size) {
+                r = husk_console_set_size(master, p->console_height, p->console_width, err);
+                if (r < 0)
+                        return r;
+        }
+        unsigned int n = 0;
+        char name[32] = "/dev/console";
+        if (ioctl(master, TIOCGPTN, &n) == 0)
+                (void) snprintf(name, sizeof(name), "/dev/pts/%u", n);
+        r = husk_console_send_fd(console_fd, master, name, err);
+        if (r < 0)
+                return r;
+        return steal_fd(slave);
 }

@@ -2,6 +2,7 @@
 /* terminal:true: the container's pty, and its master handed on over --console-socket as runc does. */
 #pragma once
 
+#include "oci/spec.h"
 #include "util/error.h"
 
 /* Connect to the AF_UNIX stream socket at path. Returns the fd. */
@@ -21,3 +22,7 @@ int husk_console_make_controlling(int slave, struct husk_error *err);
 
 /* Set the window size. */
 int husk_console_set_size(int fd, unsigned int rows, unsigned int cols, struct husk_error *err);
+
+/* A new pty (husk_console_open) sized as p->consoleSize, its master sent over console_fd with the
+ * slave's name (/dev/pts/N). Returns the slave fd, for the caller to make its controlling terminal. */
+int husk_console_setup(int console_fd, const struct husk_process *p, struct husk_error *err);

@@ -28,6 +28,7 @@
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/create_internal.h"
 #include "runtime/console.h"
+#include "runtime/fork_cgroup.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/lsm.h"
@@ -223,40 +224,6 @@ static int intermediate_run(const struct husk_init_args *a, pid_t parent, const 
                 return husk_error_errno(err, e, "pidfd_open of the container init");
         }
         return husk_sync_send(a->intermediate_sync_fd, HUSK_SYNC_PID, (int32_t) pid, NULL, pidfd, err);
-}
-
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* struct clone_args of <linux/sched.h> (CLONE_ARGS_SIZE_VER2), which clashes with glibc's <sched.h>. */
-struct clone3_args {
-        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
-                cgroup;
-};
-
-/*
- * fork(), but born in the container's v2 cgroup where it has one: joining by a cgroup.procs write costs
- * an RCU grace period (~9 ms here), being born inside costs nothing (husk_cgroup_clone_fd). A raw
- * clone3 skips glibc's fork bookkeeping; the intermediate is single-threaded and only makes syscalls
- * and forks (glibc's fork sets up its own child properly), as crun's does after the same clone3.
- */
-static pid_t fork_into_cgroup(const struct husk_cgroup *cg, bool *ret_inside)
-{
-        *ret_inside = false;
-        int fd = cg ? husk_cgroup_clone_fd(cg) : -1;
-        if (fd >= 0) {
-                struct clone3_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t) fd };
-                long pid = syscall(SYS_clone3, &args, sizeof(args));
-                if (pid >= 0) {
-                        *ret_inside = true;
-                        return (pid_t) pid;
-                }
-                /* Before 5.7 there is no clone3 or no CLONE_INTO_CGROUP: the child joins by writing. */
-                if (errno != ENOSYS && errno != EINVAL && errno != E2BIG && errno != EOPNOTSUPP)
-                        return -1;
-        }
-        return fork();
 }
 
 static int write_config_copy(int dir_fd, const char *data, size_t len, struct husk_error *err)
@@ -478,7 +445,7 @@ static int create_in_store(const struct husk_runtime *rt, const struct create_in
         };
         pid_t parent = getpid();
         bool born_inside;
-        pid_t c1 = fork_into_cgroup(u.cg, &born_inside);
+        pid_t c1 = husk_fork_into_cgroup(u.cg, &born_inside);
         if (c1 < 0)
                 return husk_error_errno(err, errno, "fork");
         if (c1 == 0) {

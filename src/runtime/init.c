@@ -121,23 +121,10 @@ static int setup_console(const struct husk_init_args *a, struct husk_error *err)
         if (a->console_fd < 0)
                 return husk_error_set(err, EINVAL, "process.terminal requires --console-socket");
 
-        _cleanup_close_ int master = -1, slave = -1;
-        int r = husk_console_open(&master, &slave, err);
-        if (r < 0)
-                return r;
-        if (p->has_console_size) {
-                r = husk_console_set_size(master, p->console_height, p->console_width, err);
-                if (r < 0)
-                        return r;
-        }
-        unsigned int n = 0;
-        char name[32] = "/dev/console";
-        if (ioctl(master, TIOCGPTN, &n) == 0)
-                (void) snprintf(name, sizeof(name), "/dev/pts/%u", n);
-        r = husk_console_send_fd(a->console_fd, master, name, err);
-        if (r < 0)
-                return r;
-        r = bind_dev_console(slave, err);
+        _cleanup_close_ int slave = husk_console_setup(a->console_fd, p, err);
+        if (slave < 0)
+                return slave;
+        int r = bind_dev_console(slave, err);
         if (r < 0)
                 return r;
         r = husk_console_make_controlling(slave, err);
@@ -156,18 +143,23 @@ static int setup_console(const struct husk_init_args *a, struct husk_error *err)
  * not notify it (checked by the parent). recvmsg and close after it may be notified: the agent has
  * the fd by then.
  */
-static int load_seccomp(const struct husk_init_args *a, struct husk_error *err)
+int husk_init_load_seccomp(const struct husk_seccomp_prog *prog, int sync_fd, struct husk_error *err)
 {
-        if (!a->seccomp)
+        if (!prog)
                 return 0;
         _cleanup_close_ int listener = -1;
-        int r = husk_seccomp_load(a->seccomp, &listener, err);
+        int r = husk_seccomp_load(prog, &listener, err);
         if (r < 0 || listener < 0)
                 return r;
-        r = husk_sync_send(a->sync_fd, HUSK_SYNC_SECCOMP, 0, NULL, listener, err);
+        r = husk_sync_send(sync_fd, HUSK_SYNC_SECCOMP, 0, NULL, listener, err);
         if (r < 0)
                 return r;
-        return husk_sync_expect(a->sync_fd, INIT_PEER, HUSK_SYNC_SECCOMP_DONE, NULL, NULL, err);
+        return husk_sync_expect(sync_fd, INIT_PEER, HUSK_SYNC_SECCOMP_DONE, NULL, NULL, err);
+}
+
+static int load_seccomp(const struct husk_init_args *a, struct husk_error *err)
+{
+        return husk_init_load_seccomp(a->seccomp, a->sync_fd, err);
 }
 
 /*

@@ -41,3 +41,7 @@ _Noreturn void husk_init_main(const struct husk_init_args *a);
  * arguments, so it must not be freed with husk_state_free(). */
 void husk_init_hook_state(const struct husk_spec *spec, const char *id, const char *bundle, const char *rootfs,
                           pid_t pid, enum husk_status status, struct husk_state *ret);
+
+/* Load the container's seccomp program (NULL: none); with SCMP_ACT_NOTIFY send its listener over
+ * sync_fd (SECCOMP) and wait for SECCOMP_DONE. Used by the init and by exec's process. */
+int husk_init_load_seccomp(const struct husk_seccomp_prog *prog, int sync_fd, struct husk_error *err);
