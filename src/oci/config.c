@@ -151,6 +151,26 @@ int husk_config_parse(const char *data, size_t len, const char *name, struct hus
         return 0;
 }
 
+int husk_process_parse(const char *data, size_t len, const char *name, struct husk_process *ret,
+                       struct husk_error *err)
+{
+        struct husk_jctx c = { .name = name ? name : "process.json", .err = err };
+        _cleanup_json_ json_t *doc = NULL;
+        int r = husk_jload(&c, data, len, &doc);
+        if (r < 0)
+                return r;
+        if (!json_is_object(doc))
+                return husk_jfail(&c, "must be a JSON object");
+        struct husk_process p = { 0 };
+        r = husk_parse_process(&c, doc, &p);
+        if (r < 0) {
+                husk_process_free_contents(&p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
 int husk_config_load(const char *path, struct husk_spec **ret, struct husk_error *err)
 {
         _cleanup_free_ char *data = NULL;

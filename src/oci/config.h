@@ -13,6 +13,12 @@
 /* Parse a config from memory. `name` is used as the prefix of error messages ("config.json"). */
 int husk_config_parse(const char *data, size_t len, const char *name, struct husk_spec **ret, struct husk_error *err);
 
+/* A process object on its own, as `exec --process FILE` reads it (config.json's "process", runc's
+ * format). `name` prefixes errors ("process.json: args: must be a non-empty array of strings").
+ * On success *ret is filled; release it with husk_process_free_contents(). */
+int husk_process_parse(const char *data, size_t len, const char *name, struct husk_process *ret,
+                       struct husk_error *err);
+
 /* Read and parse a file. */
 int husk_config_load(const char *path, struct husk_spec **ret, struct husk_error *err);
 

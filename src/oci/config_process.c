@@ -265,7 +265,7 @@ int husk_parse_process(struct husk_jctx *c, json_t *v, struct husk_process *p)
                 p->has_capabilities = true;
         }
         if ((r = parse_rlimits(c, v, p)) < 0 ||
-            (r = husk_jbool(c, v, "noNewPrivileges", &p->no_new_privileges, NULL)) < 0 ||
+            (r = husk_jbool(c, v, "noNewPrivileges", &p->no_new_privileges, &p->has_no_new_privileges)) < 0 ||
             (r = husk_jstring(c, v, "apparmorProfile", false, &p->apparmor_profile)) < 0 ||
             (r = husk_jstring(c, v, "selinuxLabel", false, &p->selinux_label)) < 0)
                 return r;

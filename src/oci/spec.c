@@ -21,7 +21,7 @@ static void kv_free(struct husk_kv *kv, size_t n)
         free(kv);
 }
 
-static void process_free(struct husk_process *p)
+void husk_process_free_contents(struct husk_process *p)
 {
         free(p->user.additional_gids);
         free(p->user.username);
@@ -134,7 +134,7 @@ void husk_spec_free(struct husk_spec *spec)
         if (!spec)
                 return;
         free(spec->oci_version);
-        process_free(&spec->process);
+        husk_process_free_contents(&spec->process);
         free(spec->root.path);
         free(spec->hostname);
         free(spec->domainname);

@@ -77,6 +77,7 @@ struct husk_process {
         struct husk_rlimit *rlimits;
         size_t n_rlimits;
         bool no_new_privileges;
+        bool has_no_new_privileges; /* the field was given (exec: absent means the container's) */
         char *apparmor_profile;
         char *selinux_label;
         bool has_oom_score_adj;
@@ -369,6 +370,8 @@ struct husk_spec {
 };
 
 void husk_spec_free(struct husk_spec *spec);
+/* Free what a struct husk_process points to (not the struct itself). */
+void husk_process_free_contents(struct husk_process *p);
 /* Free what a struct husk_seccomp points to (not the struct itself). */
 void husk_seccomp_free_contents(struct husk_seccomp *s);
 static inline void husk_spec_freep(struct husk_spec **spec)
