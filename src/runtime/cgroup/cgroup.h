@@ -169,6 +169,14 @@ void husk_cgroup_stats_done(struct husk_cgroup_stats *s);
  * rest with husk_cgroup_enter_self_cloned, which skips the v2 write.
  */
 int husk_cgroup_clone_fd(const struct husk_cgroup *cg);
+/* For a cgroup loaded from the state (exec): make husk_cgroup_clone_fd answer, as after create. */
+int husk_cgroup_prepare_clone(struct husk_cgroup *cg, struct husk_error *err);
+
+/* exec --cgroup "[controller[,controller]:]path": check the form (pure), and, in the process after it
+ * joined the container's cgroup, move it into that existing sub-cgroup, in the v1 hierarchies of the
+ * controllers named (all without a list, and then the v2 tree too). */
+int husk_cgroup_check_sub(const char *spec, struct husk_error *err);
+int husk_cgroup_enter_sub(const struct husk_cgroup *cg, const char *spec, struct husk_error *err);
 int husk_cgroup_enter_self_cloned(const struct husk_cgroup *cg, struct husk_error *err);
 
 /*

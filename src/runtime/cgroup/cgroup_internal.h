@@ -103,7 +103,7 @@ struct husk_cg1_dir {
         unsigned ctrls;  /* co-mounted controllers */
         char *dir;       /* "/sys/fs/cgroup/memory/husk/<id>" */
         int fd;          /* O_DIRECTORY */
-        int procs_fd;    /* "tasks" for writing (see husk_cg1_enter_self), opened by create; -1 after load */
+        int procs_fd;    /* "tasks" for writing (see husk_cg1_enter_self), opened by create; -1 after load (enter_self opens it then) */
         size_t created;  /* components of the path that create made (undone on failure), 0 after load */
 };
 

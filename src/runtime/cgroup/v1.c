@@ -384,10 +384,16 @@ int husk_cg1_enter_self(const struct husk_cg1 *cg, struct husk_error *err)
 {
         for (size_t i = 0; i < cg->n; i++) {
                 const struct husk_cg1_dir *d = &cg->d[i];
-                if (d->procs_fd < 0)
-                        return husk_error_set(err, EBADF, "cgroup: %s was not opened for joining", d->dir);
+                /* create opened it before forking; a loaded cgroup (exec) opens it now. */
+                _cleanup_close_ int opened = -1;
+                int fd = d->procs_fd;
+                if (fd < 0) {
+                        fd = opened = openat(d->fd, "tasks", O_WRONLY | O_CLOEXEC);
+                        if (fd < 0)
+                                return husk_error_errno(err, errno, "cgroup: join %s: open tasks", d->dir);
+                }
                 /* "0" is the writer itself: no pid to format, nothing allocated. */
-                if (write(d->procs_fd, "0", 1) < 0)
+                if (write(fd, "0", 1) < 0)
                         return husk_error_errno(err, errno, "cgroup: join %s", d->dir);
         }
         return 0;

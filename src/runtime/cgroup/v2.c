@@ -299,10 +299,16 @@ int husk_cg2_load(const char *mount, const char *path, struct husk_cg2 **ret, st
 
 int husk_cg2_enter_self(const struct husk_cg2 *cg, struct husk_error *err)
 {
-        if (cg->procs_fd < 0)
-                return husk_error_set(err, EBADF, "join %s: cgroup.procs is not open (cgroup loaded, not created)", cg->dir);
+        /* create opened it before forking; a loaded cgroup (exec) opens it now. */
+        _cleanup_close_ int opened = -1;
+        int fd = cg->procs_fd;
+        if (fd < 0) {
+                fd = opened = openat(cg->dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return husk_error_errno(err, errno, "join %s: open cgroup.procs", cg->dir);
+        }
         /* "0" is the writer itself; no getpid() formatting needed in the forked child. */
-        if (write(cg->procs_fd, "0", 1) < 0)
+        if (write(fd, "0", 1) < 0)
                 return husk_error_errno(err, errno, "join %s: write 0 to cgroup.procs", cg->dir);
         return 0;
 }
