@@ -55,12 +55,28 @@ static int set_value(const struct arg_opt *o, const char *dashes, const char *va
 {
         char *p = (char *) dest + o->offset;
         switch (o->type) {
+        case ARG_TRIBOOL:
         case ARG_BOOL: {
                 bool b;
                 if (args_parse_bool(value, &b) < 0)
                         return husk_error_set(err, EINVAL, "invalid boolean value \"%s\" for flag %s%s", value,
                                               dashes, o->name);
-                memcpy(p, &b, sizeof(b));
+                if (o->type == ARG_TRIBOOL) {
+                        int v = b;
+                        memcpy(p, &v, sizeof(v));
+                } else {
+                        memcpy(p, &b, sizeof(b));
+                }
+                return 0;
+        }
+        case ARG_STRINGS: {
+                struct arg_strings *l = (struct arg_strings *) (void *) p;
+                char **nv = realloc(l->v, (l->n + 2) * sizeof(char *));
+                if (!nv)
+                        return husk_error_errno(err, ENOMEM, "flag %s%s", dashes, o->name);
+                nv[l->n++] = (char *) value;
+                nv[l->n] = NULL;
+                l->v = nv;
                 return 0;
         }
         case ARG_STRING:
@@ -106,7 +122,7 @@ static int parse_one(const struct arg_opt *opts, size_t n_opts, int argc, char *
 
         if (eq)
                 return set_value(o, dashes, eq + 1, dest, err);
-        if (o->type == ARG_BOOL)
+        if (o->type == ARG_BOOL || o->type == ARG_TRIBOOL)
                 return set_value(o, dashes, "true", dest, err);
         /* As Go's flag package: the next argument is the value even if it starts with a dash. */
         if (*i + 1 >= argc)
@@ -156,7 +172,7 @@ int args_parse(const struct arg_opt *opts, size_t n_opts, unsigned flags, int ar
 
 int args_format_flag(const struct arg_opt *opt, char *buf, size_t size)
 {
-        const char *v = opt->type == ARG_BOOL ? "" : " value";
+        const char *v = opt->type == ARG_BOOL || opt->type == ARG_TRIBOOL ? "" : " value";
         if (opt->alias)
                 return snprintf(buf, size, "--%s%s, -%s%s", opt->name, v, opt->alias, v);
         return snprintf(buf, size, "--%s%s", opt->name, v);

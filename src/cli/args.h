@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "util/error.h"
 
@@ -17,7 +18,23 @@ enum arg_type {
         ARG_BOOL,   /* bool */
         ARG_STRING, /* const char *, pointing into argv */
         ARG_UINT,   /* int, 0 .. INT_MAX */
+        ARG_STRINGS, /* struct arg_strings: repeatable, every value appended (runc's StringSlice) */
+        ARG_TRIBOOL, /* int: a boolean whose absence is seen (the caller starts it at -1) */
 };
+
+/* The values of a repeated flag, pointers into argv; v is NULL-terminated (NULL when none), the
+ * caller frees it (arg_strings_done) also after a parse error. */
+struct arg_strings {
+        char **v;
+        size_t n;
+};
+
+static inline void arg_strings_done(struct arg_strings *s)
+{
+        free(s->v);
+        s->v = NULL;
+        s->n = 0;
+}
 
 struct arg_opt {
         const char *name;  /* long name without dashes: "bundle" */

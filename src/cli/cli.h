@@ -36,7 +36,7 @@ struct cli_command {
 };
 
 extern const struct cli_command cli_cmd_create, cli_cmd_start, cli_cmd_state, cli_cmd_kill, cli_cmd_delete,
-        cli_cmd_run, cli_cmd_list, cli_cmd_spec, cli_cmd_features;
+        cli_cmd_run, cli_cmd_list, cli_cmd_spec, cli_cmd_features, cli_cmd_exec;
 /* The commands that act on the container's cgroup. */
 /* CRIU (checkpoint*.c). */
 extern const struct cli_command cli_cmd_checkpoint, cli_cmd_restore;

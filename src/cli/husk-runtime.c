@@ -37,17 +37,10 @@ static const struct arg_opt global_opts[] = {
 };
 
 static const struct cli_command *const commands[] = {
-        &cli_cmd_checkpoint, &cli_cmd_restore,
-        &cli_cmd_create, &cli_cmd_delete, &cli_cmd_events, &cli_cmd_features, &cli_cmd_kill,
-        &cli_cmd_list,   &cli_cmd_pause,  &cli_cmd_ps,     &cli_cmd_resume,   &cli_cmd_run,
-        &cli_cmd_spec,   &cli_cmd_start,  &cli_cmd_state,  &cli_cmd_update,
-};
-
-/* runc's commands that husk does not have yet: they fail loudly instead of pretending. */
-static const struct {
-        const char *name, *summary;
-} missing[] = {
-        { "exec", "execute new process inside the container" },
+        &cli_cmd_checkpoint, &cli_cmd_create, &cli_cmd_delete, &cli_cmd_events, &cli_cmd_exec,
+        &cli_cmd_features,   &cli_cmd_kill,   &cli_cmd_list,   &cli_cmd_pause,  &cli_cmd_ps,
+        &cli_cmd_restore,    &cli_cmd_resume, &cli_cmd_run,    &cli_cmd_spec,   &cli_cmd_start,
+        &cli_cmd_state,      &cli_cmd_update,
 };
 
 static const struct cli_command *find_command(const char *name)
@@ -81,11 +74,7 @@ static void print_help(void)
                                 "restore", "resume", "run", "spec", "start", "state", "update", "features" };
         for (size_t i = 0; i < HUSK_ARRAY_SIZE(order); i++) {
                 const struct cli_command *cmd = find_command(order[i]);
-                const char *summary = cmd ? cmd->summary : "";
-                for (size_t j = 0; !cmd && j < HUSK_ARRAY_SIZE(missing); j++)
-                        if (strcmp(missing[j].name, order[i]) == 0)
-                                summary = missing[j].summary;
-                printf("   %-10s  %s%s\n", order[i], summary, cmd ? "" : " (not implemented yet)");
+                printf("   %-10s  %s\n", order[i], cmd ? cmd->summary : "");
         }
         printf("   %-10s  %s\n\nGLOBAL OPTIONS:\n", "help, h", "Shows a list of commands or help for one command");
 
@@ -104,14 +93,6 @@ static void print_help(void)
         }
 }
 
-static bool is_missing(const char *name)
-{
-        for (size_t i = 0; i < HUSK_ARRAY_SIZE(missing); i++)
-                if (strcmp(missing[i].name, name) == 0)
-                        return true;
-        return false;
-}
-
 static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 {
         if (argc == 0) {
@@ -120,10 +101,7 @@ static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
         }
         const struct cli_command *cmd = find_command(argv[0]);
         if (!cmd) {
-                if (is_missing(argv[0]))
-                        cli_error(ctx, "%s: not implemented yet", argv[0]);
-                else
-                        cli_error(ctx, "No help topic for '%s'", argv[0]);
+                cli_error(ctx, "No help topic for '%s'", argv[0]);
                 return 1;
         }
         cli_print_command_help(cmd);
@@ -199,9 +177,6 @@ int main(int argc, char **argv)
                 ret = cmd->run(&ctx, res.n_pos - 1, pos + 1);
         } else if (strcmp(pos[0], "help") == 0 || strcmp(pos[0], "h") == 0) {
                 ret = cmd_help(&ctx, res.n_pos - 1, pos + 1);
-        } else if (is_missing(pos[0])) {
-                cli_error(&ctx, "%s: not implemented yet", pos[0]);
-                ret = 1;
         } else {
                 cli_error(&ctx, "unknown command '%s'", pos[0]);
                 fprintf(stderr, "See '" CLI_NAME " --help'.\n");

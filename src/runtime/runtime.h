@@ -68,6 +68,48 @@ void husk_state_list_free(struct husk_state **list, size_t n);
 int husk_container_run(const struct husk_runtime *rt, const struct husk_create_opts *o, bool detach,
                        int *ret_exit, struct husk_error *err);
 
+/* ---- exec (container_exec.c) ---- */
+struct husk_process;
+
+struct husk_exec_opts {
+        const char *id;
+        /* The process to run, parsed from a process.json (exec --process; what it sets moves out of
+         * it, the caller still frees it), or NULL to start from the container's own process
+         * (config.json) with args and the overrides below (applied in both cases). */
+        struct husk_process *process;
+        char *const *args;             /* NULL-terminated; without process: required */
+        char *const *env;              /* appended to the container's env ("KEY=value") */
+        const char *cwd;               /* NULL: the container's */
+        bool has_user;
+        uid_t uid;
+        gid_t gid;
+        const gid_t *additional_gids;  /* appended */
+        size_t n_additional_gids;
+        char *const *caps;             /* "CAP_X" names added to the bounding, effective, permitted (and,
+                                        * when the container has inheritable ones, ambient) sets, as runc */
+        int no_new_privs;              /* -1: the container's; 0/1: override */
+        const char *apparmor;          /* NULL: the container's */
+        const char *process_label;     /* NULL: the container's */
+        bool tty;                      /* process.terminal (without process: false unless set, as runc) */
+        const char *console_socket;
+        const char *pid_file;
+        int preserve_fds;
+        bool detach;
+        bool ignore_paused;
+        char *const *cgroups;          /* --cgroup: "path" or "controller[,controller]:path", a sub-cgroup */
+};
+
+/*
+ * exec: run a new process in a created, running (or, with ignore_paused, paused) container: it
+ * joins every namespace of the container's init, its cgroup, and gets the container's confinement
+ * (capabilities, seccomp, LSM labels, rlimits, no_new_privs) unless the process says otherwise.
+ * In the foreground it forwards signals, relays the caller's terminal when tty without a console
+ * socket, waits, and returns the exit code in *ret_exit (status, or 128+signal); detached it
+ * returns once the process runs (it has exec'd), *ret_exit 0.
+ */
+int husk_container_exec(const struct husk_runtime *rt, const struct husk_exec_opts *o, int *ret_exit,
+                        struct husk_error *err);
+
 /* ---- cgroup commands (container_cgroup_ops.c). A container without a recorded cgroup (created
  * where no cgroup filesystem is mounted) fails them with ENOTSUP. ---- */
 struct husk_resources;
