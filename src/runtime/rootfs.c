@@ -12,6 +12,7 @@
 
 #include "runtime/mounts.h"
 #include "util/cleanup.h"
+#include "util/path.h"
 
 int husk_rootfs_read_text(const char *path, char **ret, struct husk_error *err)
 {
@@ -180,6 +181,14 @@ int husk_rootfs_finalize(const struct husk_rootfs_ctx *ctx, struct husk_error *e
         _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return husk_error_errno(err, errno, "open \"/\"");
+        /* A missing process.cwd is created (0755, resolved in the root), before the root may turn
+         * read-only, as runc does: clients such as ctr --cwd rely on it. */
+        const char *cwd = spec->process.cwd;
+        if (cwd && strcmp(cwd, "/") != 0) {
+                _cleanup_close_ int fd = husk_mkdir_in_root(root_fd, cwd, 0755, false, err);
+                if (fd < 0)
+                        return husk_error_prefix(err, "process.cwd: ");
+        }
         /* runc's order: sysctls while /proc/sys is still writable, then read-only paths, then masks
          * (a mask may sit inside a read-only path). */
         r = husk_sysctl_apply(spec, err);

@@ -26,7 +26,8 @@ int husk_rootfs_prepare(const struct husk_rootfs_ctx *ctx, struct husk_error *er
  * old root is detached. */
 int husk_rootfs_pivot(const struct husk_rootfs_ctx *ctx, struct husk_error *err);
 
-/* After pivot: maskedPaths, readonlyPaths, root.readonly, final rootfsPropagation. */
+/* After pivot: a missing process.cwd created, maskedPaths, readonlyPaths, root.readonly, final
+ * rootfsPropagation. */
 int husk_rootfs_finalize(const struct husk_rootfs_ctx *ctx, struct husk_error *err);
 
 /* After pivot, when /dev is the runtime's tmpfs: stdio fds on the null device (a client such as

@@ -25,6 +25,29 @@ status_field() { echo "$output" | awk -v f="$1:" '$1 == f { $1 = ""; sub(/^ /, "
 	[ "$output" = /work/dir ]
 }
 
+@test "a missing cwd is created (mode 0755, inside the root), also when the root is read-only" {
+	# As runc: ctr run --cwd DIR relies on it.
+	update_config '.process.cwd = "/work/deep/dir" | .root.readonly = true'
+	set_args sh -c 'pwd; stat -c "%a %u" /work /work/deep/dir'
+	run_ctr
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = /work/deep/dir ]
+	[ "${lines[1]}" = "755 0" ]
+	[ "${lines[2]}" = "755 0" ]
+	[ -d "$BUNDLE/rootfs/work/deep/dir" ]
+	# Through a symlink that climbs out: created inside the root, nothing on the host.
+	ln -s ../../../../../../.. "$BUNDLE/rootfs/up"
+	update_config '.process.cwd = $c' --arg c "/up/husk-cwd-$ID"
+	set_args pwd
+	run_ctr
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "/husk-cwd-$ID" ]
+	[ -d "$BUNDLE/rootfs/husk-cwd-$ID" ]
+	[ ! -e "/husk-cwd-$ID" ]
+}
+
 @test "env is exactly what the config says" {
 	update_config '.process.env = ["PATH=/bin:/sbin", "FOO=bar baz", "EMPTY="]'
 	set_args sh -c 'echo "FOO=$FOO"; env | sort'
