@@ -81,6 +81,13 @@ runtime_state() {
 	[ ! -d "$(task_cgroup memory)" ]
 }
 
+@test "containerd: ctr run --cwd and --env: a working directory missing from the image is created" {
+	run ctr_run --rm --cwd /work/dir --env HUSK_X=y "$CTRD_IMAGE" "$ID" sh -c 'pwd; echo "$HUSK_X"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'/work/dir\ny' ]
+}
+
 @test "containerd: ctr run -t gives the process a terminal" {
 	command -v script >/dev/null || skip "script (bsdutils) is not installed"
 	run timeout 60 script -qec "ctr --address $CTRD_SOCK --namespace $CTRD_NS run --rm -t \
