@@ -10,7 +10,6 @@
 #
 # Needs Debian's containerd (containerd, ctr, containerd-shim-runc-v2) and umoci: the tests skip without.
 
-CTRD_SNAPSHOTTER="${CTRD_SNAPSHOTTER:-overlayfs}"
 CTRD_IMAGE="localhost/husktest-busybox:latest"
 
 containerd_missing() {
@@ -32,7 +31,26 @@ containerd_vars() {
 	CTRD_SOCK="$CTRD_DIR/c.sock"
 	# The runtime's --root for the shim: one per runtime, as runc and husk state formats differ.
 	CTRD_RUNTIME_ROOT="$CTRD_DIR/runtime-root"
-	export CTRD_DIR CTRD_NS CTRD_SOCK CTRD_RUNTIME_ROOT
+	# ctr's import and run take the snapshotter from the environment (chosen by setup_file).
+	CONTAINERD_SNAPSHOTTER="$(cat "$CTRD_DIR/snapshotter" 2>/dev/null || echo overlayfs)"
+	export CTRD_DIR CTRD_NS CTRD_SOCK CTRD_RUNTIME_ROOT CONTAINERD_SNAPSHOTTER
+}
+
+# overlayfs where an overlay mount works in $CTRD_DIR, else native (the VM of tests/vm: its overlay
+# mounts there fail with EINVAL). $CTRD_SNAPSHOTTER forces one.
+_containerd_pick_snapshotter() {
+	local t="$CTRD_DIR/overlay-probe" s=native
+	if [ -n "${CTRD_SNAPSHOTTER:-}" ]; then
+		echo "$CTRD_SNAPSHOTTER"
+		return
+	fi
+	mkdir -p "$t/l" "$t/u" "$t/w" "$t/m"
+	if mount -t overlay overlay -o "lowerdir=$t/l,upperdir=$t/u,workdir=$t/w" "$t/m" 2>/dev/null; then
+		umount "$t/m"
+		s=overlayfs
+	fi
+	rm -rf "$t"
+	echo "$s"
 }
 
 # ctr ARGS...: ctr against this file's containerd, in its namespace; a hung call fails the test.
@@ -69,27 +87,27 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
 EOF
 }
 
-# The busybox image: an OCI layout made by umoci (one layer: busybox and its applets), archived.
+# The busybox image: an OCI layout made by umoci with one layer, a tar of busybox and its applets made
+# by GNU tar (umoci repack diffs a directory by inode numbers, which the VM's overlay over 9p does not
+# keep unique: it recorded the applets as hard links to "/").
 _containerd_image() {
 	local d="$CTRD_DIR/image" a
-	mkdir -p "$d"
+	mkdir -p "$d/rootfs/bin" "$d/rootfs/tmp" "$d/rootfs/etc"
+	cp "$BUSYBOX" "$d/rootfs/bin/busybox"
+	for a in "${BUSYBOX_APPLETS[@]}"; do
+		ln -sf busybox "$d/rootfs/bin/$a"
+	done
+	chmod 1777 "$d/rootfs/tmp"
+	echo "root:x:0:0:root:/root:/bin/sh" >"$d/rootfs/etc/passwd"
+	echo "root:x:0:" >"$d/rootfs/etc/group"
+	tar -C "$d/rootfs" --numeric-owner --owner=0 --group=0 -cf "$d/layer.tar" bin etc tmp
 	umoci init --layout "$d/layout"
 	umoci new --image "$d/layout:latest"
-	umoci unpack --image "$d/layout:latest" "$d/bundle" >/dev/null
-	mkdir -p "$d/bundle/rootfs/bin" "$d/bundle/rootfs/tmp" "$d/bundle/rootfs/etc"
-	cp "$BUSYBOX" "$d/bundle/rootfs/bin/busybox"
-	for a in "${BUSYBOX_APPLETS[@]}"; do
-		ln -sf busybox "$d/bundle/rootfs/bin/$a"
-	done
-	chmod 1777 "$d/bundle/rootfs/tmp"
-	echo "root:x:0:0:root:/root:/bin/sh" >"$d/bundle/rootfs/etc/passwd"
-	echo "root:x:0:" >"$d/bundle/rootfs/etc/group"
-	umoci repack --image "$d/layout:latest" "$d/bundle"
+	umoci raw add-layer --image "$d/layout:latest" "$d/layer.tar"
 	umoci config --image "$d/layout:latest" --config.cmd sh --config.env PATH=/bin
 	tar -C "$d/layout" -cf "$d/busybox.tar" .
 	ctr images import --base-name "${CTRD_IMAGE%:*}" "$d/busybox.tar" >/dev/null
-	# umoci unpacked as root: the bundle is only a build step.
-	rm -rf "$d/bundle" "$d/layout"
+	rm -rf "$d"
 }
 
 # containerd_setup_file: start containerd and import the image. Call from setup_file.
@@ -101,6 +119,8 @@ containerd_setup_file() {
 	# if this run made the directory.
 	[ -e /run/containerd ] || touch "$CTRD_DIR/made-run-containerd"
 	mkdir -p "$CTRD_RUNTIME_ROOT"
+	_containerd_pick_snapshotter >"$CTRD_DIR/snapshotter"
+	containerd_vars "$CTRD_DIR"
 	_containerd_config >"$CTRD_DIR/config.toml"
 	# Its own session, stdio on a log file, bats' fd 3 closed: bats must not wait on it.
 	setsid containerd --config "$CTRD_DIR/config.toml" </dev/null >"$CTRD_DIR/containerd.log" 2>&1 3>&- &
