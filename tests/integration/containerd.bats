@@ -139,6 +139,44 @@ runtime_state() {
 	[ ! -d "$(task_cgroup memory)" ]
 }
 
+@test "containerd: ctr task exec runs a process in the task: stdout, exit code, namespaces, cgroup, --user, --cwd" {
+	run ctr_run -d "$CTRD_IMAGE" "$ID" sleep 1000
+	[ "$status" -eq 0 ]
+	wait_task_status "$ID" RUNNING
+	run ctr task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id e1 "$ID" sh -c 'echo "pid1=$(cat /proc/1/comm)"; exit 4'
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[ "$output" = "pid1=sleep" ]
+	# The task's cgroup (the memory controller's line on v1, the only line on v2).
+	run ctr task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id e2 --user 1000 --cwd /tmp "$ID" \
+		sh -c 'id -u; pwd; grep -E "^0::|:memory:" /proc/self/cgroup'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000 ]
+	[ "${lines[1]}" = /tmp ]
+	[[ "${lines[2]}" == *":/$CTRD_NS/$ID" ]]
+	# A detached exec is one more process of the task for ctr task ps.
+	run ctr task exec --fifo-dir "$CTRD_DIR/fifo" --detach --exec-id e3 "$ID" sleep 1000
+	[ "$status" -eq 0 ]
+	run ctr task ps "$ID"
+	echo "$output"
+	[ "$(echo "$output" | awk 'NR > 1' | wc -l)" -eq 2 ]
+	[[ "$output" == *e3* ]]
+}
+
+@test "containerd: ctr task exec -t gives the process a terminal" {
+	command -v script >/dev/null || skip "script (bsdutils) is not installed"
+	run ctr_run -d "$CTRD_IMAGE" "$ID" sleep 1000
+	[ "$status" -eq 0 ]
+	wait_task_status "$ID" RUNNING
+	run timeout 60 script -qec "ctr --address $CTRD_SOCK --namespace $CTRD_NS task exec -t \
+		--fifo-dir $CTRD_DIR/fifo --exec-id t1 $ID sh -c 'tty; test -t 0 && echo stdin-is-a-tty; exit 6'" /dev/null
+	echo "$output"
+	[ "$status" -eq 6 ]
+	[[ "$output" == *"/dev/pts/"* ]]
+	[[ "$output" == *"stdin-is-a-tty"* ]]
+}
+
 @test "containerd: ctr task kill --all kills every process of the task" {
 	run ctr_run -d "$CTRD_IMAGE" "$ID" sh -c 'sleep 1000 & sleep 1000 & wait'
 	[ "$status" -eq 0 ]
