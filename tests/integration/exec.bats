@@ -87,7 +87,7 @@ status_field() {
 }
 
 @test "exec: the process joins every namespace of the container and its cgroup" {
-	update_config '.linux.namespaces += [{"type": "cgroup"}]'
+	add_ns cgroup
 	run_sleeper
 	exec_detached "$ID" sleep 100
 	local ns
@@ -371,4 +371,18 @@ status_field() {
 	[[ "$output" == *nosuch* ]]
 	run rt exec --cgroup ../escape "$ID" true
 	[ "$status" -ne 0 ]
+}
+
+@test "exec --tty in the foreground relays the caller's terminal to the process's pty" {
+	command -v script >/dev/null || skip "no script(1)"
+	run_sleeper
+	local out="$BATS_TEST_TMPDIR/script.out"
+	# script(1) gives the runtime a terminal of its own; the runtime relays it to the process's pty.
+	local rc=0
+	timeout 30 script -qec "$HUSK_RUNTIME --root $ROOT exec --tty $ID sh -c 'tty; [ -t 0 ] && echo stdin-tty; exit 7'" "$out" </dev/null >/dev/null 3>&- || rc=$?
+	cat "$out"
+	grep -q '/dev/pts/[0-9]' "$out"
+	grep -q stdin-tty "$out"
+	# script -e returns the runtime's exit code: the process's.
+	[ "$rc" -eq 7 ]
 }
