@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # podman (Debian's 4.3) driving the runtime under test with `--runtime`: run, exit codes, stdout, a
-# terminal, detached containers stopped and removed, exec, resource limits, user, env, workdir,
+# terminal, detached containers stopped and removed, exec (with a terminal too), resource limits, user, env, workdir,
 # read-only root, capabilities, seccomp (a profile file, podman's default profile, unconfined),
 # pause/unpause, top and stats. The harness (storage, config, a local busybox image) is podman.bash.
 # Every test passes with runc too: HUSK_RUNTIME=runc bats tests/integration/podman.bats
@@ -56,6 +56,16 @@ run_detached() {
 	[ "$status" -eq 0 ] || { echo "run -d failed ($status): $output" >&2; return 1; }
 }
 
+# run_under_pty COMMAND: COMMAND (a shell line) under script(1)'s pty, through bats' `run`. script's
+# stdin stays open while the container runs: at EOF script would hang up the terminal under any runtime.
+run_under_pty() {
+	local fifo="$BATS_TEST_TMPDIR/stdin"
+	mkfifo "$fifo"
+	sleep 120 >"$fifo" 3>&- &
+	echo $! >>"$BATS_TEST_TMPDIR/bgpids"
+	run timeout 60 script -qec "$1" /dev/null <"$fifo"
+}
+
 @test "podman run: stdout and exit status 0" {
 	run pm_run --rm "$PODMAN_IMAGE" sh -c 'echo hello from $(hostname); id -u'
 	echo "$output"
@@ -87,13 +97,7 @@ run_detached() {
 
 @test "podman run -it: a terminal, under a pty" {
 	command -v script >/dev/null || skip "no script(1) (util-linux)"
-	# script's stdin stays open while the container runs: at EOF script would hang up the terminal
-	# under any runtime.
-	local fifo="$BATS_TEST_TMPDIR/stdin"
-	mkfifo "$fifo"
-	sleep 120 >"$fifo" 3>&- &
-	echo $! >>"$BATS_TEST_TMPDIR/bgpids"
-	run timeout 60 script -qec "podman --runtime $HUSK_RUNTIME run --rm -it --pull never --cgroup-parent $PODMAN_CGROUP_PARENT $PODMAN_IMAGE sh -c 'tty; test -t 0 && test -t 1 && echo both-ttys; exit 5'" /dev/null <"$fifo"
+	run_under_pty "podman --runtime $HUSK_RUNTIME run --rm -it --pull never --cgroup-parent $PODMAN_CGROUP_PARENT $PODMAN_IMAGE sh -c 'tty; test -t 0 && test -t 1 && echo both-ttys; exit 5'"
 	echo "$output"
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"/dev/pts/0"* ]]
@@ -123,9 +127,6 @@ run_detached() {
 }
 
 @test "podman run -d, exec (exit status, stdout, env, user), stop, rm" {
-	if ! is_runc && "$HUSK_RUNTIME" exec 2>&1 | grep -q "not implemented"; then
-		skip "$RUNTIME_NAME has no exec yet"
-	fi
 	run_detached "$NAME"
 	run pm exec "$NAME" sh -c 'echo in $(hostname); exit 3'
 	echo "$output"
@@ -302,4 +303,14 @@ run_detached() {
 	[ "$status" -eq 0 ]
 	[ "$(awk '/^CapEff:/ { print $2 }' <<<"$output")" = "$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)" ]
 	[ "${lines[1]}" -gt 30 ]
+}
+
+@test "podman exec -it: a terminal for the exec'd process, under a pty" {
+	command -v script >/dev/null || skip "no script(1) (util-linux)"
+	run_detached "$NAME"
+	run_under_pty "podman --runtime $HUSK_RUNTIME exec -it $NAME sh -c 'tty; test -t 0 && test -t 1 && echo both-ttys; exit 6'"
+	echo "$output"
+	[ "$status" -eq 6 ]
+	[[ "$output" == *"/dev/pts/"* ]]
+	[[ "$output" == *both-ttys* ]]
 }
