@@ -190,8 +190,10 @@ containerd_teardown_file() {
 	for c in /sys/fs/cgroup/*/"$CTRD_NS" /sys/fs/cgroup/"$CTRD_NS"; do
 		[ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
+	# The shim's default runc root for our namespace, used when a call comes without --runc-root.
+	rmdir "/run/containerd/runc/$CTRD_NS" 2>/dev/null || true
 	if [ -f "$CTRD_DIR/made-run-containerd" ]; then
-		rmdir /run/containerd/s /run/containerd/fifo /run/containerd 2>/dev/null || true
+		rmdir /run/containerd/s /run/containerd/fifo /run/containerd/runc /run/containerd 2>/dev/null || true
 	fi
 	rm -rf "$CTRD_DIR"
 }
