@@ -19,12 +19,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	if [ -f "$BATS_TEST_TMPDIR/bgpids" ]; then
-		while read -r p; do
-			kill -9 "$p" 2>/dev/null || true
-		done <"$BATS_TEST_TMPDIR/bgpids"
-	fi
+	kill_bgpids
 	common_teardown
 	rm -rf "$IMG" "$WORK"
 }
@@ -196,6 +191,30 @@ wait_count_above() {
 	start_counter
 	run rt checkpoint --image-path "$IMG" --work-path "$WORK" "$ID"
 	[ "$status" -eq 0 ] || { echo "$output"; grep Error "$WORK/dump.log"; false; }
+	local at_dump
+	at_dump="$(cat "$COUNT")"
+	restore_ok
+	[ "$(container_status)" = running ]
+	local next
+	next="$(wait_count_above "$at_dump")"
+	[ "$next" -le $((at_dump + 50)) ]
+	run rt delete --force "$ID"
+	[ "$status" -eq 0 ]
+	assert_nothing_left
+}
+
+@test "checkpoint --pre-dump, then a dump with --parent-path: restored from both" {
+	requires_criu
+	start_counter
+	local pre="$BATS_TEST_TMPDIR/pre"
+	run rt checkpoint --pre-dump --image-path "$pre" --work-path "$WORK" "$ID"
+	[ "$status" -eq 0 ] || { echo "$output"; grep Error "$WORK/pre-dump.log" "$WORK/dump.log" 2>/dev/null; false; }
+	# A pre-dump leaves the container running and writes memory pages only.
+	[ "$(container_status)" = running ]
+	ls "$pre" | grep -q '^pages-'
+	run rt checkpoint --parent-path ../pre --image-path "$IMG" --work-path "$WORK" "$ID"
+	[ "$status" -eq 0 ] || { echo "$output"; grep Error "$WORK/dump.log"; false; }
+	[ -L "$IMG/parent" ] || [ -e "$IMG/parent" ]
 	local at_dump
 	at_dump="$(cat "$COUNT")"
 	restore_ok
