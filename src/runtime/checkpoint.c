@@ -55,7 +55,7 @@ static int dump(const struct husk_state *s, const struct husk_spec *spec, const 
         if (r >= 0 && o->leave_running && !o->pre_dump)
                 r = criu_argv_add(&a, err, "--leave-running");
         if (r >= 0)
-                r = criu_argv_external_mounts(&a, spec, s->rootfs, false, err);
+                r = criu_argv_external_mounts(&a, spec, false, err);
         if (r < 0)
                 return r;
         return criu_run(&a, NULL, o->work_path ? o->work_path : o->image_path, o->pre_dump ? "pre-dump.log" : "dump.log",

@@ -34,12 +34,13 @@ int criu_argv_common(struct criu_argv *a, const char *action, const struct husk_
                      const char *rootfs, struct husk_error *err);
 
 /*
- * The container's mounts that CRIU must treat as external (it cannot dump what lives outside the
- * container's mount namespace): bind mounts and masked files (bound from /dev/null). On dump the key
- * is the destination; on restore (restore=true) the value is where to bind it from again.
+ * The container's bind mounts, which CRIU must treat as external (their sources live outside the
+ * container's mount namespace): on dump the key is the destination; on restore (restore=true) the
+ * value is the source to bind again. Masked paths are not among them: husk binds the container's own
+ * /dev/null (and a tmpfs) over them, which CRIU dumps and restores itself.
  */
-int criu_argv_external_mounts(struct criu_argv *a, const struct husk_spec *spec, const char *rootfs,
-                              bool restore, struct husk_error *err);
+int criu_argv_external_mounts(struct criu_argv *a, const struct husk_spec *spec, bool restore,
+                              struct husk_error *err);
 
 /*
  * Run criu with argv. With cg, the child is moved into that cgroup before it execs, so what it

@@ -104,8 +104,8 @@ static bool is_bind(const struct husk_mount *m)
         return has_option(m, "bind") || has_option(m, "rbind");
 }
 
-int criu_argv_external_mounts(struct criu_argv *a, const struct husk_spec *spec, const char *rootfs,
-                              bool restore, struct husk_error *err)
+int criu_argv_external_mounts(struct criu_argv *a, const struct husk_spec *spec, bool restore,
+                              struct husk_error *err)
 {
         int r = 0;
         for (size_t i = 0; r >= 0 && i < spec->n_mounts; i++) {
@@ -114,18 +114,6 @@ int criu_argv_external_mounts(struct criu_argv *a, const struct husk_spec *spec,
                         continue;
                 r = criu_argv_add(a, err, "--external=mnt[%s]:%s", m->destination,
                                   restore ? m->source : m->destination);
-        }
-        /* A masked file is /dev/null bound over it; a masked directory is a tmpfs, which CRIU dumps
-         * itself. A masked path missing from the rootfs was never mounted, so stat decides. */
-        for (size_t i = 0; r >= 0 && i < spec->linux_.n_masked_paths; i++) {
-                const char *p = spec->linux_.masked_paths[i];
-                _cleanup_free_ char *host = NULL;
-                if (asprintf(&host, "%s%s", rootfs, p) < 0)
-                        return husk_error_errno(err, ENOMEM, "masked path %s", p);
-                struct stat st;
-                if (lstat(host, &st) < 0 || S_ISDIR(st.st_mode))
-                        continue;
-                r = criu_argv_add(a, err, "--external=mnt[%s]:%s", p, restore ? "/dev/null" : p);
         }
         return r;
 }

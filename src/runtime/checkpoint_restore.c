@@ -87,7 +87,7 @@ static int criu_restore(const struct restore_inputs *in, struct husk_cgroup *cg,
         if (r >= 0 && cg)
                 r = criu_argv_add(&a, err, "--cgroup-root=%s", husk_cgroup_path(cg));
         if (r >= 0)
-                r = criu_argv_external_mounts(&a, in->spec, in->rootfs, true, err);
+                r = criu_argv_external_mounts(&a, in->spec, true, err);
         if (r >= 0)
                 r = criu_argv_inherit_stdio(&a, in->o->image_path, err);
         if (r < 0)
