@@ -177,9 +177,8 @@ wait_count_above() {
 		"--root=$BUNDLE/rootfs" "--images-dir=$IMG" "--work-dir=$WORK" "--tree=$(rt state "$ID" | jq -r .pid)"; do
 		[[ " $args " == *" $f "* ]] || { echo "missing $f" >&2; false; }
 	done
-	# The masked files are external mounts (a masked directory is a tmpfs criu dumps itself).
-	[[ "$args" == *"--external=mnt[/proc/kcore]:/proc/kcore"* ]]
-	[[ "$args" != *"mnt[/proc/acpi]"* ]]
+	# Masked paths are binds of the container's own /dev/null and tmpfs: criu's to dump, not external.
+	[[ "$args" != *"mnt[/proc/"* ]]
 }
 
 @test "a bind mount is external to CRIU: restored bound from its source again, the counter going on there" {
@@ -230,7 +229,8 @@ wait_count_above() {
 @test "checkpoint of an unknown container fails naming it" {
 	run rt checkpoint --image-path "$IMG" nosuchcontainer
 	[ "$status" -ne 0 ]
-	[[ "$output" == *nosuchcontainer* ]]
+	# runc says only "container does not exist".
+	[[ "$output" == *nosuchcontainer* ]] || is_runc
 	[[ "$output" == *"does not exist"* ]]
 	[ ! -e "$IMG" ] || is_runc
 }
@@ -239,7 +239,7 @@ wait_count_above() {
 	start_counter
 	run rt checkpoint --image-path /proc/version/image "$ID"
 	[ "$status" -ne 0 ]
-	[[ "$output" == */proc/version/image* ]]
+	[[ "$output" == */proc/version/image* ]] || is_runc
 	[ "$(container_status)" = running ]
 }
 
@@ -289,6 +289,6 @@ wait_count_above() {
 	[[ "$output" == */nonexistent/criu* ]] || is_runc
 	run rt checkpoint --manage-cgroups-mode bogus --image-path "$IMG" --work-path "$WORK" "$ID"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *bogus* ]]
+	[[ "$output" == *bogus* ]] || is_runc
 	[ "$(container_status)" = running ]
 }
