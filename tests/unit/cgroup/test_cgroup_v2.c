@@ -384,7 +384,9 @@ TEST(kill_sigkill_uses_cgroup_kill_and_reaches_children)
         CHECK(husk_cg2_destroy(s.cg, &err) == 0);
 }
 
-TEST(enter_self_needs_create)
+/* A cgroup loaded from its path (as exec does) can be joined: in a child, so that the test process
+ * stays out of a cgroup that later tests kill. */
+TEST(enter_self_of_a_loaded_cgroup)
 {
         NEED_V2(mount);
         SCRATCH(s, mount);
@@ -394,9 +396,22 @@ TEST(enter_self_needs_create)
         CHECK(husk_cg2_create(mount, path, NULL, &s.cg, &err) == 0);
         struct husk_cg2 *loaded = NULL;
         CHECK(husk_cg2_load(mount, path, &loaded, &err) == 0);
-        int rc = husk_cg2_enter_self(loaded, &err);
+        pid_t child = fork();
+        CHECK(child >= 0);
+        if (child == 0) {
+                struct husk_error cerr = { 0 };
+                if (husk_cg2_enter_self(loaded, &cerr) < 0)
+                        _exit(2);
+                char *cg = NULL;
+                size_t len;
+                if (husk_read_file_at(AT_FDCWD, "/proc/self/cgroup", &cg, &len, NULL) < 0)
+                        _exit(3);
+                _exit(strstr(cg, path) ? 0 : 4);
+        }
         husk_cg2_free(loaded);
-        CHECK(rc == -EBADF);
+        int st = 0;
+        CHECK(waitpid(child, &st, 0) == child);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         CHECK(husk_cg2_load(mount, "/husk-test-v2-does-not-exist", &loaded, &err) == -ENOENT);
         CHECK(husk_cg2_load(mount, "/../etc", &loaded, &err) == -EINVAL);
 }
