@@ -39,24 +39,10 @@ struct restore_undo {
 
 static void restore_undo_run(struct restore_undo *u)
 {
-        if (!u->committed) {
-                if (u->init_pidfd >= 0)
-                        (void) pidfd_send_signal(u->init_pidfd, SIGKILL, NULL, 0);
-                if (u->cg) {
-                        /* Everything criu restored is in the cgroup, the init's children too. */
-                        (void) husk_cgroup_kill(u->cg, SIGKILL, NULL);
-                        (void) husk_cgroup_destroy(u->cg, NULL);
-                }
-                if (u->dir_fd >= 0)
-                        (void) husk_store_remove(u->root_fd, u->id, NULL);
-        }
-        husk_cgroup_free(u->cg);
-        if (u->init_pidfd >= 0)
-                (void) close(u->init_pidfd);
-        if (u->dir_fd >= 0)
-                (void) close(u->dir_fd);
-        if (u->root_fd >= 0)
-                (void) close(u->root_fd);
+        /* Everything criu restored is in the cgroup, the init's children too: the release kills it. */
+        if (!u->committed && u->init_pidfd >= 0)
+                (void) pidfd_send_signal(u->init_pidfd, SIGKILL, NULL, 0);
+        husk_create_release(u->cg, u->root_fd, u->dir_fd, u->init_pidfd, u->id, u->committed);
 }
 
 static void criu_argv_donep(struct criu_argv *a)

@@ -84,22 +84,31 @@ static void create_undo_run(struct create_undo *u)
                         siginfo_t si;
                         (void) waitid((idtype_t) P_PIDFD, (id_t) u->init_pidfd, &si, WEXITED | WNOHANG);
                 }
-                if (u->cg) {
-                        /* Without a pid namespace the init's children outlive it: the cgroup still
-                         * holds them. An empty cgroup is not frozen, so this costs nothing otherwise. */
-                        (void) husk_cgroup_kill(u->cg, SIGKILL, NULL);
-                        (void) husk_cgroup_destroy(u->cg, NULL);
-                }
-                if (u->dir_fd >= 0)
-                        (void) husk_store_remove(u->root_fd, u->id, NULL);
         }
-        husk_cgroup_free(u->cg);
-        if (u->init_pidfd >= 0)
-                (void) close(u->init_pidfd);
-        if (u->dir_fd >= 0)
-                (void) close(u->dir_fd);
-        if (u->root_fd >= 0)
-                (void) close(u->root_fd);
+        husk_create_release(u->cg, u->root_fd, u->dir_fd, u->init_pidfd, u->id, u->committed);
+}
+
+void husk_create_release(struct husk_cgroup *cg, int root_fd, int dir_fd, int init_pidfd, const char *id,
+                         bool committed)
+{
+        if (!committed) {
+                if (cg) {
+                        /* Without a pid namespace (or after criu) the init's children outlive it: the
+                         * cgroup still holds them. An empty cgroup is not frozen, so this costs nothing
+                         * otherwise. */
+                        (void) husk_cgroup_kill(cg, SIGKILL, NULL);
+                        (void) husk_cgroup_destroy(cg, NULL);
+                }
+                if (dir_fd >= 0)
+                        (void) husk_store_remove(root_fd, id, NULL);
+        }
+        husk_cgroup_free(cg);
+        if (init_pidfd >= 0)
+                (void) close(init_pidfd);
+        if (dir_fd >= 0)
+                (void) close(dir_fd);
+        if (root_fd >= 0)
+                (void) close(root_fd);
 }
 
 int husk_resolve_rootfs(const char *bundle, const char *root_path, char **ret, struct husk_error *err)

@@ -2,6 +2,7 @@
 /* Steps of create (container_create.c) that restore (checkpoint_restore.c) takes too. */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "oci/spec.h"
@@ -22,3 +23,9 @@ void husk_rfc3339_now(char buf[static 80]);
 
 /* --pid-file: the pid without a newline (as runc), written atomically. */
 int husk_write_pid_file(const char *path, pid_t pid, struct husk_error *err);
+
+/* The end of a failed create or restore, after its init was killed: unless committed, the cgroup's
+ * remaining processes killed and the cgroup and state directory removed; then the cgroup handle and
+ * the fds released (each may be -1 / NULL). */
+void husk_create_release(struct husk_cgroup *cg, int root_fd, int dir_fd, int init_pidfd, const char *id,
+                         bool committed);
