@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container's root filesystem from an image: an overlayfs of the image's layers (read-only, shared)
+ * plus the container's own upper and work directories, or, where overlayfs is unavailable, a copy of
+ * the layers (the "copy" driver: slow, correct). The engine owns the container directory; this file
+ * only fills and mounts it.
+ *
+ * In <container dir>: upper/ work/ (overlay) or the copy in merged/ (copy driver); merged/ is the mount
+ * point given to the runtime as root.path.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "image/store.h"
+#include "util/error.h"
+
+enum husk_rootfs_driver {
+        HUSK_ROOTFS_AUTO = 0,   /* overlay when the kernel has it and the store's filesystem takes it */
+        HUSK_ROOTFS_OVERLAY,
+        HUSK_ROOTFS_COPY,
+};
+
+struct husk_rootfs_opts {
+        enum husk_rootfs_driver driver;
+        bool volatile_upper;    /* overlay "volatile": no fsync of the upper layer (the user opts in) */
+        bool rootless;          /* userxattr */
+};
+
+/* Which driver AUTO means on this host for this store, and why ("overlay", "copy: overlayfs not in
+   /proc/filesystems"). Probed once per store by mounting a tiny overlay in tmp/. */
+int husk_rootfs_probe(struct husk_store *s, enum husk_rootfs_driver *ret, char *why, size_t why_len,
+                      struct husk_error *err);
+
+/*
+ * Prepare <container_dirfd>/{upper,work,merged} for the image (layers top to bottom from its record)
+ * and mount merged/. Deep stacks and long option strings are handled (fsconfig "lowerdir+" one layer
+ * at a time on kernels that have it, else the short l/ names relative to the store root, as podman
+ * does). Fails with nothing mounted and nothing left in the container directory it made.
+ */
+int husk_rootfs_mount(struct husk_store *s, const struct husk_image *img, int container_dirfd,
+                      const struct husk_rootfs_opts *opts, enum husk_rootfs_driver *ret_driver,
+                      struct husk_error *err);
+/* Unmount merged/ (MNT_DETACH if busy). The upper layer stays for diff/commit/restart. */
+int husk_rootfs_unmount(int container_dirfd, struct husk_error *err);
+/* Unmount and remove upper/ work/ merged/. */
+int husk_rootfs_remove(int container_dirfd, struct husk_error *err);
