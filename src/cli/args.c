@@ -131,6 +131,80 @@ static int parse_one(const struct arg_opt *opts, size_t n_opts, int argc, char *
         return set_value(o, dashes, argv[*i], dest, err);
 }
 
+static const struct arg_opt *find_short(const struct arg_opt *opts, size_t n_opts, char c)
+{
+        for (size_t i = 0; i < n_opts; i++)
+                if (opts[i].alias && opts[i].alias[0] == c && opts[i].alias[1] == '\0')
+                        return &opts[i];
+        return NULL;
+}
+
+/* pflag's "--name[=value]": only long names; a bool takes no separate value. */
+static int parse_long_posix(const struct arg_opt *opts, size_t n_opts, int argc, char **argv, int *i, void *dest,
+                            bool *help, struct husk_error *err)
+{
+        const char *name = argv[*i] + 2;
+        if (name[0] == '\0' || name[0] == '-' || name[0] == '=')
+                return husk_error_set(err, EINVAL, "bad flag syntax: %s", argv[*i]);
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t) (eq - name) : strlen(name);
+        const struct arg_opt *o = NULL;
+        for (size_t k = 0; k < n_opts && !o; k++)
+                if (strlen(opts[k].name) == len && strncmp(opts[k].name, name, len) == 0)
+                        o = &opts[k];
+        if (!o) {
+                if (len == 4 && strncmp(name, "help", 4) == 0) {
+                        bool b = true;
+                        if (eq && args_parse_bool(eq + 1, &b) < 0)
+                                return husk_error_set(err, EINVAL, "invalid argument \"%s\" for \"--help\" flag",
+                                                      eq + 1);
+                        *help = *help || b;
+                        return 0;
+                }
+                return husk_error_set(err, EINVAL, "unknown flag: --%.*s", (int) len, name);
+        }
+        if (eq)
+                return set_value(o, "--", eq + 1, dest, err);
+        if (o->type == ARG_BOOL || o->type == ARG_TRIBOOL)
+                return set_value(o, "--", "true", dest, err);
+        if (*i + 1 >= argc)
+                return husk_error_set(err, EINVAL, "flag needs an argument: --%s", o->name);
+        (*i)++;
+        return set_value(o, "--", argv[*i], dest, err);
+}
+
+/* pflag's "-abc": a cluster of one-letter aliases; one that takes a value ends the cluster. */
+static int parse_shorts_posix(const struct arg_opt *opts, size_t n_opts, int argc, char **argv, int *i, void *dest,
+                              bool *help, struct husk_error *err)
+{
+        const char *arg = argv[*i];
+        for (const char *p = arg + 1; *p; p++) {
+                const struct arg_opt *o = find_short(opts, n_opts, *p);
+                if (!o) {
+                        if (*p == 'h') {
+                                *help = true;
+                                continue;
+                        }
+                        return husk_error_set(err, EINVAL, "unknown shorthand flag: '%c' in %s", *p, arg);
+                }
+                if (o->type == ARG_BOOL || o->type == ARG_TRIBOOL) {
+                        if (p[1] == '=')
+                                return set_value(o, "-", p + 2, dest, err);
+                        int r = set_value(o, "-", "true", dest, err);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (p[1] != '\0')
+                        return set_value(o, "-", p[1] == '=' ? p + 2 : p + 1, dest, err);
+                if (*i + 1 >= argc)
+                        return husk_error_set(err, EINVAL, "flag needs an argument: '%c' in %s", *p, arg);
+                (*i)++;
+                return set_value(o, "-", argv[*i], dest, err);
+        }
+        return 0;
+}
+
 int args_parse(const struct arg_opt *opts, size_t n_opts, unsigned flags, int argc, char **argv, void *dest,
                struct args_result *ret, struct husk_error *err)
 {
@@ -156,7 +230,13 @@ int args_parse(const struct arg_opt *opts, size_t n_opts, unsigned flags, int ar
                         pos[n_pos++] = argv[i];
                         continue;
                 }
-                int r = parse_one(opts, n_opts, argc, argv, &i, dest, &help, err);
+                int r;
+                if (!(flags & ARGS_POSIX))
+                        r = parse_one(opts, n_opts, argc, argv, &i, dest, &help, err);
+                else if (a[1] == '-')
+                        r = parse_long_posix(opts, n_opts, argc, argv, &i, dest, &help, err);
+                else
+                        r = parse_shorts_posix(opts, n_opts, argc, argv, &i, dest, &help, err);
                 if (r < 0) {
                         free(pos);
                         return r;

@@ -49,6 +49,12 @@ struct arg_opt {
 enum {
         /* Stop at the first positional argument (global options: what follows is the command). */
         ARGS_STOP_AT_POSITIONAL = 1 << 0,
+        /*
+         * Docker's (cobra/pflag) conventions instead of Go's flag package: long options only with two
+         * dashes; one dash starts a cluster of one-letter aliases (`-aq`, `-it`), the last of which may
+         * take a value joined (`-fjson`, `-f=json`) or as the next argument. Used by `husk`.
+         */
+        ARGS_POSIX = 1 << 1,
 };
 
 struct args_result {
@@ -60,7 +66,8 @@ struct args_result {
 /*
  * Parse argv[0 .. argc) (no program or command name) against opts, writing values at
  * dest + opt->offset. On error (EINVAL) the message names the flag as the user wrote it
- * ("flag provided but not defined: --bogus", "flag needs an argument: -b").
+ * ("flag provided but not defined: --bogus", "flag needs an argument: -b"; with ARGS_POSIX
+ * pflag's words: "unknown flag: --bogus", "unknown shorthand flag: 'x' in -ax").
  */
 int args_parse(const struct arg_opt *opts, size_t n_opts, unsigned flags, int argc, char **argv, void *dest,
                struct args_result *ret, struct husk_error *err);

@@ -178,6 +178,73 @@ TEST(errors)
         CHECK(PARSE(&f, &res, &err, 0, "--bund", "x") == -EINVAL);
 }
 
+/* ARGS_POSIX: Docker's (pflag) conventions, as `husk` parses them. */
+TEST(posix_clusters_and_values)
+{
+        struct flags f = { 0 };
+        struct args_result res = { 0 };
+        struct husk_error err = { 0 };
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "-fd", "img", "-b/x", "--pid-file", "/p") == 0);
+        free(res.pos);
+        CHECK(f.force && f.detach);
+        CHECK_STR_EQ(f.bundle, "/x");
+        CHECK_STR_EQ(f.pid_file, "/p");
+        CHECK(res.n_pos == 1);
+
+        f = (struct flags) { 0 };
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "-db", "/y", "--preserve-fds=2", "-b=/z", "-f=false") == 0);
+        free(res.pos);
+        CHECK(f.detach && !f.force);
+        CHECK_STR_EQ(f.bundle, "/z");
+        CHECK(f.fds == 2);
+
+        /* The value of a short may be a dash-word; "-" alone is a positional argument. */
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "-b", "-q", "-") == 0);
+        _cleanup_free_ char **pos = res.pos;
+        CHECK_STR_EQ(f.bundle, "-q");
+        CHECK(res.n_pos == 1);
+        CHECK_STR_EQ(pos[0], "-");
+}
+
+TEST(posix_help_and_stop)
+{
+        struct flags f = { 0 };
+        struct args_result res = { 0 };
+        struct husk_error err = { 0 };
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "-fh") == 0);
+        free(res.pos);
+        CHECK(res.help && f.force);
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "--help=false") == 0);
+        free(res.pos);
+        CHECK(!res.help);
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX | ARGS_STOP_AT_POSITIONAL, "-d", "img", "-f", "sh") == 0);
+        _cleanup_free_ char **pos = res.pos;
+        CHECK(res.n_pos == 3);
+        CHECK_STR_EQ(pos[1], "-f");
+}
+
+TEST(posix_errors)
+{
+        struct flags f = { 0 };
+        struct args_result res = { 0 };
+        struct husk_error err = { 0 };
+        /* A single-dash long name is a cluster of shorts under pflag. */
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "-force") == -EINVAL);
+        CHECK_STR_EQ(err.msg, "unknown shorthand flag: 'o' in -force");
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "--bogus=1") == -EINVAL);
+        CHECK_STR_EQ(err.msg, "unknown flag: --bogus");
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "-fb") == -EINVAL);
+        CHECK_STR_EQ(err.msg, "flag needs an argument: 'b' in -fb");
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "--bundle") == -EINVAL);
+        CHECK_STR_EQ(err.msg, "flag needs an argument: --bundle");
+        /* Aliases are not long names. */
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "--b", "x") == -EINVAL);
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "-f=maybe") == -EINVAL);
+        CHECK_CONTAINS(err.msg, "invalid boolean value \"maybe\"");
+        CHECK(PARSE(&f, &res, &err, ARGS_POSIX, "---x") == -EINVAL);
+        CHECK_CONTAINS(err.msg, "bad flag syntax");
+}
+
 TEST(format_flag)
 {
         char buf[64];
