@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/state_root.h"
 #include "runtime/exeseal.h"
 #include "util/cleanup.h"
 
@@ -108,18 +109,6 @@ static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
         return 0;
 }
 
-/* As runc: root's state in /run; an unprivileged caller's in its own runtime directory. */
-static const char *default_root(char *buf, size_t size)
-{
-        const char *xdg = getenv("XDG_RUNTIME_DIR");
-        if (geteuid() != 0 && xdg && *xdg) {
-                int n = snprintf(buf, size, "%s/husk", xdg);
-                if (n > 0 && (size_t) n < size)
-                        return buf;
-        }
-        return "/run/husk";
-}
-
 int main(int argc, char **argv)
 {
         char root_buf[4096];
@@ -128,7 +117,7 @@ int main(int argc, char **argv)
         struct husk_error err = { 0 };
         struct args_result res = { 0 };
 
-        g.root = default_root(root_buf, sizeof(root_buf));
+        g.root = cli_default_state_root(root_buf, sizeof(root_buf));
         if (argc < 1)
                 return 1;
         if (args_parse(global_opts, HUSK_ARRAY_SIZE(global_opts), ARGS_STOP_AT_POSITIONAL, argc - 1, argv + 1, &g,
