@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every command of `husk`, one line each. To add a command:
+ *   1. write cmd_foo.c defining `const struct husk_cmd husk_cmd_foo = { .names = { "foo", "group foo" }, ... }`
+ *      (see cmd_version.c for the smallest one),
+ *   2. add 'cmd_foo.c' to husk_cmd_sources in src/cli/husk/meson.build,
+ *   3. add X(foo) below, in its owner's section (kept apart so parallel additions do not collide).
+ * The order here is irrelevant: help sorts by name.
+ */
+#pragma once
+
+#define HUSK_COMMANDS(X)                                                                               \
+        /* general (cli) */                                                                            \
+        X(version)                                                                                     \
+        /* images (cli) */                                                                             \
+        /* containers (engine) */                                                                      \
+        /* transfer: load, save, import (transfer) */                                                  \
+        /* registry: pull, push, login (registry) */
