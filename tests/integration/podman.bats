@@ -86,6 +86,17 @@ run_under_pty() {
 	[[ "$output" == *"/no/such/command"* ]]
 }
 
+@test "podman run --timeout: the container killed after N seconds, removed with --rm" {
+	local t0=$SECONDS
+	run pm_run --rm --timeout 2 --name "$NAME" "$PODMAN_IMAGE" sleep 60
+	echo "$output"
+	# podman kills the container when the timeout expires and reports it as 255 (runc and crun too).
+	[ "$status" -eq 255 ]
+	[ $((SECONDS - t0)) -lt 30 ]
+	run pm container exists "$NAME"
+	[ "$status" -eq 1 ]
+}
+
 @test "podman kill: SIGKILL through the runtime, exit status 128+9" {
 	run_detached "$NAME"
 	run pm kill --signal KILL "$NAME"
