@@ -130,6 +130,24 @@ run_detached_ok() {
 	[ "$(cat "$dir/cpuset.mems")" = 0 ]
 }
 
+@test "cpuset: a parent that restricts CPUs confines a container without cpuset limits" {
+	local parent="husktest-cpuset-$$" p
+	PARENTS+=("$parent")
+	p=/sys/fs/cgroup/cpuset/$parent
+	mkdir "$p"
+	cat /sys/fs/cgroup/cpuset/cpuset.mems >"$p/cpuset.mems"
+	echo 0 >"$p/cpuset.cpus"
+	update_config '.linux.cgroupsPath = $p' --arg p "/$parent/$ID"
+	set_args sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 100'
+	run_detached_ok
+	wait_for_file "$CTR_OUT"
+	cat "$CTR_OUT"
+	grep -qx 'Cpus_allowed_list:[[:space:]]*0' "$CTR_OUT"
+	[ "$(ctr_cg cpuset)" = "$p/$ID" ]
+	rt delete --force "$ID"
+	[ ! -d "$p/$ID" ]
+}
+
 @test "blkio: weight" {
 	if [ ! -e /sys/fs/cgroup/blkio/blkio.weight ] && [ ! -e /sys/fs/cgroup/blkio/blkio.bfq.weight ]; then
 		skip "the host's blkio controller has neither blkio.weight nor blkio.bfq.weight (no CFQ/BFQ I/O scheduler)"

@@ -22,7 +22,8 @@
 
 /* Always created: what tracks processes and enforces the defaults, plus what `update` may change
  * later (cpu, blkio) and what stats read (cpuacct): their creation flips no static key. cpuset stays
- * lazy (creating one flips a key: milliseconds here): `update --cpuset-*` makes it then (add_missing). */
+ * lazy (creating the first one flips a key: milliseconds here) unless the container's parent restricts
+ * CPUs or memory nodes (cpuset_parent_restricts); `update --cpuset-*` makes it later (add_missing). */
 #define ALWAYS                                                                                           \
         (HUSK_CG1_BIT(HUSK_CG1_PIDS) | HUSK_CG1_BIT(HUSK_CG1_MEMORY) | HUSK_CG1_BIT(HUSK_CG1_DEVICES) |   \
          HUSK_CG1_BIT(HUSK_CG1_FREEZER) | HUSK_CG1_BIT(HUSK_CG1_NAME_SYSTEMD) | HUSK_CG1_BIT(HUSK_CG1_CPU) | \
@@ -291,6 +292,44 @@ static int make_dir(const struct husk_cg1_hier *h, const char *path, struct husk
         return 0;
 }
 
+/*
+ * A lazy cpuset is only right while the container's parent does not restrict CPUs or memory nodes: a
+ * parent that does (podman's --cgroup-parent, a kubelet pod's) must confine the container, which would
+ * escape it if left in its caller's cpuset. Such a parent is an online cpuset, so the static key is on
+ * already and one more child costs what any other mkdir does.
+ */
+static bool cpuset_parent_restricts(const struct husk_cg_layout *l, const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        while (*path == '/')
+                path++;
+        if (!slash || slash <= path)
+                return false;
+        for (size_t i = 0; i < l->n_v1; i++) {
+                if (!(l->v1[i].ctrls & HUSK_CG1_BIT(HUSK_CG1_CPUSET)))
+                        continue;
+                _cleanup_close_ int root = open(l->v1[i].mount, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                _cleanup_free_ char *parent = strndup(path, (size_t) (slash - path));
+                if (root < 0 || !parent)
+                        return false;
+                _cleanup_close_ int fd = openat(root, parent, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return false;
+                static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+                for (size_t j = 0; j < HUSK_ARRAY_SIZE(files); j++) {
+                        _cleanup_free_ char *a = NULL, *b = NULL;
+                        size_t la = 0, lb = 0;
+                        if (husk_read_file_at(root, files[j], &a, &la, NULL) < 0 ||
+                            husk_read_file_at(fd, files[j], &b, &lb, NULL) < 0)
+                                return false;
+                        if (la != lb || memcmp(a, b, la) != 0)
+                                return true;
+                }
+                return false;
+        }
+        return false;
+}
+
 int husk_cg1_create_in(const struct husk_cg_layout *l, const char *path, const struct husk_resources *r,
                        struct husk_cg1 **ret, struct husk_error *err)
 {
@@ -298,6 +337,8 @@ int husk_cg1_create_in(const struct husk_cg_layout *l, const char *path, const s
         unsigned have = 0;
         for (size_t i = 0; i < l->n_v1; i++)
                 have |= l->v1[i].ctrls;
+        if (!(need & HUSK_CG1_BIT(HUSK_CG1_CPUSET)) && cpuset_parent_restricts(l, path))
+                need |= HUSK_CG1_BIT(HUSK_CG1_CPUSET);
         unsigned missing = need & ~have & ~ALWAYS;
         if (missing)
                 return husk_error_set(err, ENOTSUP,
