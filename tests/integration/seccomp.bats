@@ -409,7 +409,7 @@ start_listener() {
 	bin="$(listener_bin)"
 	[ -x "$bin" ] || skip "no seccomp-listener (built by meson under tests/helpers)"
 	SOCK="$BATS_TEST_TMPDIR/agent.sock"
-	AGENT_STATE="$BATS_TEST_TMPDIR/agent-state.json"
+	AGENT_STATE="$BATS_TEST_TMPDIR/${AGENT_NAME:-agent}-state.json"
 	rm -f "$SOCK" "$AGENT_STATE"*
 	"$bin" "$SOCK" "$AGENT_STATE" "$@" 3>&- &
 	AGENT_PID=$!
@@ -424,9 +424,10 @@ start_listener() {
 }
 
 teardown() {
-	if [ -f "$BATS_TEST_TMPDIR/agent.pid" ]; then
-		kill "$(cat "$BATS_TEST_TMPDIR/agent.pid")" 2>/dev/null || true
-	fi
+	local f
+	for f in "$BATS_TEST_TMPDIR/agent.pid" "$BATS_TEST_TMPDIR/agent1.pid"; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+	done
 	common_teardown
 }
 
@@ -498,6 +499,36 @@ teardown() {
 		grep -q 'got USR1' "$CTR_OUT"
 		rt delete "$ID"
 	done
+}
+
+@test "NOTIFY: exec'd processes load the container's filter, their listener goes to the agent too" {
+	is_runc && skip "runc 1.1.5 (Debian) blocks in run before it connects to the agent (not investigated)"
+	start_listener 122
+	local first_pid=$AGENT_PID first_state=$AGENT_STATE
+	SECCOMP="$(jq -nc --arg p "$SOCK" '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}')"
+	apply_seccomp
+	set_args sleep 100
+	start_ok
+	wait_for_file "$first_state"
+	# A second agent, with another errno, for the exec'd process's listener (one connection each).
+	echo "$first_pid" >"$BATS_TEST_TMPDIR/agent1.pid"
+	rm -f "$SOCK"
+	AGENT_NAME=agent2 start_listener 121
+	run rt exec "$ID" sh -c 'mkdir /tmp/x; echo rc=$?'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"rc=1"* ]]
+	[[ "$output" == *"Remote I/O error"* ]] # 121, the second agent's answer
+	wait "$AGENT_PID"
+	cat "$AGENT_STATE" "$AGENT_STATE.log"
+	jq -e --arg id "$ID" '.fds == ["seccompFd"] and .state.id == $id and .state.status == "running"' "$AGENT_STATE"
+	grep -q "^83 errno" "$AGENT_STATE.log"
+	[ ! -d "$BUNDLE/rootfs/tmp/x" ]
+	# The init's agent saw no mkdir.
+	[ "$AGENT_STATE" != "$first_state" ]
+	run grep -c "^83" "$first_state.log"
+	[ "$output" = 0 ]
 }
 
 @test "NOTIFY: no agent listening fails create and leaves nothing" {
