@@ -61,8 +61,9 @@ struct pw_entry {
         char *home;
 };
 
-/* Find by name (name != NULL) or by uid in passwd text. Returns 1 when found (ret owns copies). */
-static int passwd_find(const char *text, const char *name, uint32_t uid, struct pw_entry *ret)
+/* Call fn for each line of an /etc file that is not a comment, split on ':' into at most max fields
+ * (fn may write into them); stop at the first non-zero return and return it. */
+static int etc_foreach(const char *text, size_t max, int (*fn)(char **f, size_t n, void *ud), void *ud)
 {
         if (!text)
                 return 0;
@@ -71,26 +72,48 @@ static int passwd_find(const char *text, const char *name, uint32_t uid, struct 
                 return -ENOMEM;
         char *save = NULL;
         for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                /* name:password:uid:gid:gecos:home:shell */
-                char *f[7] = { 0 };
-                size_t n = split_fields(line, f, 7);
-                uint32_t u, g;
-                if (n < 4 || line[0] == '#' || !parse_id(f[2], &u) || !parse_id(f[3], &g))
+                char *f[8] = { 0 };
+                if (line[0] == '#')
                         continue;
-                if (name ? strcmp(f[0], name) != 0 : u != uid)
-                        continue;
-                ret->name = strdup(f[0]);
-                ret->home = strdup(n >= 6 && f[5][0] ? f[5] : "/");
-                if (!ret->name || !ret->home) {
-                        free(ret->name);
-                        free(ret->home);
-                        return -ENOMEM;
-                }
-                ret->uid = u;
-                ret->gid = g;
-                return 1;
+                int r = fn(f, split_fields(line, f, max), ud);
+                if (r != 0)
+                        return r;
         }
         return 0;
+}
+
+struct pw_query {
+        const char *name;       /* by name, or (NULL) by uid */
+        uint32_t uid;
+        struct pw_entry *ret;
+};
+
+static int pw_match(char **f, size_t n, void *ud)
+{
+        /* name:password:uid:gid:gecos:home:shell */
+        struct pw_query *q = ud;
+        uint32_t u, g;
+        if (n < 4 || !parse_id(f[2], &u) || !parse_id(f[3], &g))
+                return 0;
+        if (q->name ? strcmp(f[0], q->name) != 0 : u != q->uid)
+                return 0;
+        q->ret->name = strdup(f[0]);
+        q->ret->home = strdup(n >= 6 && f[5][0] ? f[5] : "/");
+        if (!q->ret->name || !q->ret->home) {
+                free(q->ret->name);
+                free(q->ret->home);
+                return -ENOMEM;
+        }
+        q->ret->uid = u;
+        q->ret->gid = g;
+        return 1;
+}
+
+/* Find by name (name != NULL) or by uid in passwd text. Returns 1 when found (ret owns copies). */
+static int passwd_find(const char *text, const char *name, uint32_t uid, struct pw_entry *ret)
+{
+        struct pw_query q = { .name = name, .uid = uid, .ret = ret };
+        return etc_foreach(text, 7, pw_match, &q);
 }
 
 static bool in_list(const char *members, const char *name)
@@ -119,33 +142,40 @@ static int add_gid(struct husk_exec_user *u, uint32_t gid)
         return 0;
 }
 
+struct gr_query {
+        const char *group;      /* the group of this name, or (NULL) every group listing member */
+        const char *member;
+        uint32_t gid;
+        struct husk_exec_user *u;
+};
+
+static int gr_match(char **f, size_t n, void *ud)
+{
+        /* name:password:gid:member,member */
+        struct gr_query *q = ud;
+        uint32_t g;
+        if (n < 3 || !parse_id(f[2], &g))
+                return 0;
+        if (q->group) {
+                if (strcmp(f[0], q->group) != 0)
+                        return 0;
+                q->gid = g;
+                return 1;
+        }
+        if (n == 4 && in_list(f[3], q->member) && add_gid(q->u, g) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 /* The group named `group` (or, with group NULL, the supplementary groups listing `member`). */
 static int group_scan(const char *text, const char *group, const char *member, uint32_t *ret_gid,
                       struct husk_exec_user *u)
 {
-        if (!text)
-                return 0;
-        _cleanup_free_ char *copy = strdup(text);
-        if (!copy)
-                return -ENOMEM;
-        char *save = NULL;
-        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                /* name:password:gid:member,member */
-                char *f[4] = { 0 };
-                size_t n = split_fields(line, f, 4);
-                uint32_t g;
-                if (n < 3 || line[0] == '#' || !parse_id(f[2], &g))
-                        continue;
-                if (group) {
-                        if (strcmp(f[0], group) == 0) {
-                                *ret_gid = g;
-                                return 1;
-                        }
-                } else if (n == 4 && in_list(f[3], member) && add_gid(u, g) < 0) {
-                        return -ENOMEM;
-                }
-        }
-        return 0;
+        struct gr_query q = { .group = group, .member = member, .u = u };
+        int r = etc_foreach(text, 4, gr_match, &q);
+        if (r > 0)
+                *ret_gid = q.gid;
+        return r;
 }
 
 int husk_exec_user_resolve_text(const char *spec, const char *passwd, const char *group, struct husk_exec_user *ret,
