@@ -98,6 +98,19 @@ int husk_store_layer_ensure(struct husk_store *s, const char *blob_digest, const
 int husk_store_layers_ensure(struct husk_store *s, size_t n, const char *const *blob_digests,
                              const char *const *expected_diffids, const char *what,
                              struct husk_layer_info *ret /* n entries */, struct husk_error *err);
+/*
+ * A pull's one pass (the registry client): the compressed layer read from src (stdin of a download, in
+ * order, to EOF; see unpack.h for the source) is written to blobs/ through a blob writer AND unpacked into
+ * tmp/ at the same time, so the bytes are never read back. Visible only when both are complete: the blob's
+ * digest and size equal blob_digest and size (-1: unknown), the diffid equals expected_diffid (NULL:
+ * none known); then blob committed and layer renamed into layers/<diffid>/ as layer_ensure does. On any
+ * failure (src's read error, a mismatch, a truncated stream) both are discarded, the error names `what`.
+ * If the layer of blob_digest is present already, src is not read. Safe from several threads at once.
+ */
+struct husk_unpack_source;
+int husk_store_layer_ingest(struct husk_store *s, const struct husk_unpack_source *src, const char *blob_digest,
+                            int64_t size, const char *expected_diffid, const char *what, struct husk_layer_info *ret,
+                            struct husk_error *err);
 /* The diffid of a layer already unpacked from this compressed blob, or -ENOENT (lets a pull skip it). */
 int husk_store_layer_by_blob(struct husk_store *s, const char *blob_digest, struct husk_layer_info *ret,
                              struct husk_error *err);
