@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "image/store.h"
 #include "util/error.h"
@@ -25,6 +26,8 @@ struct husk_rootfs_opts {
         enum husk_rootfs_driver driver;
         bool volatile_upper;    /* overlay "volatile": no fsync of the upper layer (the user opts in) */
         bool rootless;          /* userxattr */
+        bool legacy_mount;      /* mount(2) with the short l/ names even where fsconfig "lowerdir+" exists:
+                                   the path of kernels before 6.8, for tests */
 };
 
 /* Which driver AUTO means on this host for this store, and why ("overlay", "copy: overlayfs not in
@@ -45,3 +48,12 @@ int husk_rootfs_mount(struct husk_store *s, const struct husk_image *img, int co
 int husk_rootfs_unmount(int container_dirfd, struct husk_error *err);
 /* Unmount and remove upper/ work/ merged/. */
 int husk_rootfs_remove(int container_dirfd, struct husk_error *err);
+
+/* ---- disk usage of a container's own layer (`husk system df`) ---- */
+struct husk_rootfs_usage {
+        uint64_t bytes;         /* on disk (st_blocks), each inode once: upper/ and work/, or the copy */
+        uint64_t inodes;
+};
+/* What the container's root adds to the image's layers: upper/ and work/ of an overlay root (merged/
+   itself, a mount, is not counted), merged/ of a copy. Missing directories count 0. */
+int husk_rootfs_usage(int container_dirfd, struct husk_rootfs_usage *ret, struct husk_error *err);
