@@ -48,6 +48,14 @@ int husk_store_root_fd(const struct husk_store *s);
 int husk_store_lock(struct husk_store *s, struct husk_error *err);
 void husk_store_unlock(struct husk_store *s);
 
+/*
+ * A new directory in tmp/ for work in progress (an archive being read, an overlay probe): its path
+ * relative to the root ("tmp/<pid>-<starttime>-<kind>-<random>") goes to ret_path and an
+ * O_DIRECTORY|O_CLOEXEC fd is returned. The caller removes it; if the process dies first, the next
+ * husk_store_open() does (entries of live processes are left alone; mounts are never crossed).
+ */
+int husk_store_tmp_mkdir(struct husk_store *s, const char *kind, char ret_path[static 128], struct husk_error *err);
+
 /* ---- blobs ---- */
 struct husk_blob_writer;
 
@@ -159,6 +167,7 @@ int husk_store_image_remove(struct husk_store *s, const char *what, bool force, 
 /* ---- garbage ---- */
 struct husk_gc_result {
         uint64_t blobs_removed, layers_removed, bytes_freed;
+        bool busy;      /* another process was importing: content was not swept this time */
 };
 /*
  * Remove every layer and blob no image record references (and, with dangling_images, untagged images

@@ -64,8 +64,10 @@ int husk_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len, 
         return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int husk_write_all(int fd, const void *buf, size_t len)
 {
+        const char *data = buf;
+
         while (len > 0) {
                 ssize_t n = write(fd, data, len);
                 if (n < 0) {
@@ -86,7 +88,7 @@ int husk_write_file_at(int dirfd, const char *path, const char *data, size_t len
         _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return husk_error_errno(err, errno, "open %s", path);
-        int r = write_all(fd, data, len);
+        int r = husk_write_all(fd, data, len);
         if (r < 0)
                 return husk_error_errno(err, -r, "write %s", path);
         /* Some kernel files (cgroup v1 knobs) report their error only at close. */
@@ -151,7 +153,7 @@ int husk_write_file_atomic_at(int dirfd, const char *path, const char *data, siz
         /* The umask narrowed `mode` at creation; the caller asked for exactly `mode`. */
         if (fchmod(fd, mode) < 0)
                 return husk_error_errno(err, errno, "chmod %s", tmp.name);
-        int r = write_all(fd, data, len);
+        int r = husk_write_all(fd, data, len);
         if (r < 0)
                 return husk_error_errno(err, -r, "write %s", tmp.name);
         if (durable && fsync(fd) < 0)

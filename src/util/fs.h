@@ -11,6 +11,9 @@
 /* Read a whole file (dirfd may be AT_FDCWD). *ret is NUL-terminated; *ret_len excludes the NUL. */
 int husk_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len, struct husk_error *err);
 
+/* write(2) until all of buf is written (EINTR retried). 0 or a negative errno. */
+int husk_write_all(int fd, const void *buf, size_t len);
+
 /* Write data to an existing file (O_WRONLY, no O_CREAT, no O_TRUNC: /proc and /sys files). */
 int husk_write_file_at(int dirfd, const char *path, const char *data, size_t len, struct husk_error *err);
 
