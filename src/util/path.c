@@ -299,17 +299,14 @@ int husk_path_check_no_symlinks(int root_fd, const char *path, int fd)
         return a.st_dev == b.st_dev && a.st_ino == b.st_ino ? 0 : -EXDEV;
 }
 
-char *husk_path_clean(const char *path)
+/* The components of path into out (size bytes, room checked), "//" and "." dropped. ".." is kept, or
+ * with `clamp` removes the component before it and stops at the start, as RESOLVE_IN_ROOT does at the
+ * root. Returns the length written after `o`, or -ENAMETOOLONG. */
+static ssize_t clean_components(const char *path, char *out, size_t size, size_t o, bool clamp)
 {
-        size_t len = strlen(path);
-        char *out = malloc(len + 2);
-        if (!out)
-                return NULL;
-        bool rooted = path[0] == '/';
-        size_t o = 0;
-        if (rooted)
-                out[o++] = '/';
+        size_t start = o;
         const char *p = path;
+
         while (*p) {
                 while (*p == '/')
                         p++;
@@ -317,18 +314,55 @@ char *husk_path_clean(const char *path)
                         break;
                 const char *end = strchrnul(p, '/');
                 size_t n = (size_t) (end - p);
-                if (!(n == 1 && p[0] == '.')) {
-                        if (o > 0 && out[o - 1] != '/')
-                                out[o++] = '/';
-                        memcpy(out + o, p, n);
-                        o += n;
+                if (n == 1 && p[0] == '.') {
+                        p = end;
+                        continue;
                 }
+                if (clamp && n == 2 && p[0] == '.' && p[1] == '.') {
+                        while (o > start && out[o - 1] != '/')
+                                o--;
+                        if (o > start)
+                                o--;
+                        p = end;
+                        continue;
+                }
+                bool sep = o > 0 && out[o - 1] != '/';
+                if (o + sep + n + 1 > size)
+                        return -ENAMETOOLONG;
+                if (sep)
+                        out[o++] = '/';
+                memcpy(out + o, p, n);
+                o += n;
                 p = end;
         }
-        if (o == 0)
-                out[o++] = '.';
         out[o] = '\0';
+        return (ssize_t) o;
+}
+
+char *husk_path_clean(const char *path)
+{
+        size_t size = strlen(path) + 2;
+        char *out = malloc(size);
+        if (!out)
+                return NULL;
+        size_t o = 0;
+        if (path[0] == '/')
+                out[o++] = '/';
+        /* Cannot fail: the result is never longer than the path. */
+        ssize_t n = clean_components(path, out, size, o, false);
+        if (n == 0) {
+                out[0] = '.';
+                out[1] = '\0';
+        }
         return out;
+}
+
+int husk_path_clean_in_root(const char *path, char *out, size_t size)
+{
+        if (size == 0)
+                return -ENAMETOOLONG;
+        ssize_t n = clean_components(path, out, size, 0, true);
+        return n < 0 ? (int) n : 0;
 }
 
 const char *husk_fd_path(int fd, char buf[static 32])

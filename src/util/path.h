@@ -28,5 +28,10 @@ int husk_path_check_no_symlinks(int root_fd, const char *path, int fd);
 /* Lexical clean-up: collapse "//", "/./" and trailing "/"; ".." is kept. Caller frees. */
 char *husk_path_clean(const char *path);
 
+/* Lexical clean-up of a name inside a root (tar entries, hard link targets): relative, "//" and "."
+ * dropped, ".." clamped at the root as RESOLVE_IN_ROOT does ("../../etc/x" is "etc/x"; "/", "." and
+ * ".." are ""). Into out (size bytes); -ENAMETOOLONG when it does not fit. */
+int husk_path_clean_in_root(const char *path, char *out, size_t size);
+
 /* "/proc/self/fd/N" into buf (at least 32 bytes). */
 const char *husk_fd_path(int fd, char buf[static 32]);
