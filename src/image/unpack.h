@@ -24,6 +24,8 @@ struct husk_unpack_source {
 struct husk_unpack_opts {
         bool rootless;          /* no chown to ids outside ours, no device nodes, user.overlay.* xattrs */
         const char *what;       /* names the layer in errors ("layer sha256:ab12... of busybox") */
+        bool no_thread;         /* decode in the calling thread (measurements, the fuzzer) instead of a
+                                 * decoder thread running ahead of the writes */
 };
 
 struct husk_unpack_result {
@@ -31,6 +33,7 @@ struct husk_unpack_result {
         char digest[HUSK_DIGEST_LEN];   /* sha256 of the bytes as read (the blob digest) */
         uint64_t tar_size;              /* uncompressed bytes */
         uint64_t blob_size;             /* bytes as read */
+        uint64_t devices_skipped;       /* rootless: device nodes not made (no CAP_MKNOD) */
 };
 
 /*
