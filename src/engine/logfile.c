@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Docker's json-file log format: writing entries as output arrives, reading them back. */
+#include "engine/logfile.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/container.h"
+#include "util/cleanup.h"
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+        size_t need;
+        uint32_t cp;
+        if (s[0] < 0x80)
+                return 1;
+        if ((s[0] & 0xe0) == 0xc0) {
+                need = 2;
+                cp = s[0] & 0x1f;
+        } else if ((s[0] & 0xf0) == 0xe0) {
+                need = 3;
+                cp = s[0] & 0x0f;
+        } else if ((s[0] & 0xf8) == 0xf0) {
+                need = 4;
+                cp = s[0] & 0x07;
+        } else {
+                return 0;
+        }
+        if (n < need)
+                return 0;
+        for (size_t i = 1; i < need; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        /* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+        static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+        if (cp < min[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return need;
+}
+
+size_t husk_log_format(enum husk_log_stream stream, const char *data, size_t len, int64_t time_ns, char *buf)
+{
+        static const char hex[] = "0123456789abcdef";
+        char *p = buf;
+        p += sprintf(p, "{\"log\":\"");
+        const unsigned char *s = (const unsigned char *) data;
+        for (size_t i = 0; i < len;) {
+                unsigned char c = s[i];
+                if (c == '"' || c == '\\') {
+                        *p++ = '\\';
+                        *p++ = (char) c;
+                        i++;
+                } else if (c == '\n') {
+                        p = memcpy(p, "\\n", 2) + 2;
+                        i++;
+                } else if (c == '\r') {
+                        p = memcpy(p, "\\r", 2) + 2;
+                        i++;
+                } else if (c == '\t') {
+                        p = memcpy(p, "\\t", 2) + 2;
+                        i++;
+                } else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') {
+                        /* Go's encoder escapes HTML characters too; Docker's files have them so. */
+                        p += sprintf(p, "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
+                        i++;
+                } else if (c < 0x80) {
+                        *p++ = (char) c;
+                        i++;
+                } else {
+                        size_t n = utf8_seq(s + i, len - i);
+                        if (n == 0) {
+                                p = memcpy(p, "\\ufffd", 6) + 6;
+                                i++;
+                        } else {
+                                memcpy(p, s + i, n);
+                                p += n;
+                                i += n;
+                        }
+                }
+        }
+        char when[64];
+        husk_time_rfc3339(time_ns, when, sizeof(when));
+        p += sprintf(p, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream == HUSK_LOG_STDERR ? "stderr" : "stdout",
+                     when);
+        return (size_t) (p - buf);
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, data, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                data += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+static int write_entry(struct husk_log_writer *w, enum husk_log_stream stream, const char *data, size_t len)
+{
+        /* The worst case of escaping is 6 bytes per input byte. */
+        _cleanup_free_ char *buf = malloc(6 * len + 128);
+        if (!buf)
+                return -ENOMEM;
+        size_t n = husk_log_format(stream, data, len, husk_now_ns(), buf);
+        return write_all(w->fd, buf, n);
+}
+
+int husk_log_feed(struct husk_log_writer *w, enum husk_log_stream stream, const char *data, size_t len)
+{
+        char *part = w->partial[stream];
+        size_t *plen = &w->len[stream];
+        while (len > 0) {
+                const char *nl = memchr(data, '\n', len);
+                size_t take = nl ? (size_t) (nl - data) + 1 : len;
+                if (*plen + take > HUSK_LOG_LINE_MAX)
+                        take = HUSK_LOG_LINE_MAX - *plen;
+                memcpy(part + *plen, data, take);
+                *plen += take;
+                data += take;
+                len -= take;
+                if (part[*plen - 1] == '\n' || *plen == HUSK_LOG_LINE_MAX) {
+                        int r = write_entry(w, stream, part, *plen);
+                        *plen = 0;
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+int husk_log_flush(struct husk_log_writer *w)
+{
+        for (int s = 0; s < 2; s++) {
+                if (w->len[s] == 0)
+                        continue;
+                int r = write_entry(w, (enum husk_log_stream) s, w->partial[s], w->len[s]);
+                w->len[s] = 0;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int64_t parse_time(const char *s)
+{
+        struct tm tm = { 0 };
+        const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!rest)
+                return 0;
+        int64_t ns = 0;
+        if (*rest == '.') {
+                int digits = 0;
+                for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
+                        if (digits < 9)
+                                ns = ns * 10 + (*rest - '0');
+                for (; digits < 9; digits++)
+                        ns *= 10;
+        }
+        return (int64_t) timegm(&tm) * 1000000000 + ns;
+}
+
+int husk_log_parse_line(const char *line, size_t len, enum husk_log_stream *ret_stream, char **ret_text,
+                        size_t *ret_len, int64_t *ret_time_ns)
+{
+        json_error_t jerr;
+        json_t *o = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
+        if (!o)
+                return -EINVAL;
+        json_t *log = json_object_get(o, "log"), *stream = json_object_get(o, "stream"),
+               *when = json_object_get(o, "time");
+        if (!json_is_string(log) || !json_is_string(stream)) {
+                json_decref(o);
+                return -EINVAL;
+        }
+        size_t n = json_string_length(log);
+        char *text = malloc(n + 1);
+        if (!text) {
+                json_decref(o);
+                return -ENOMEM;
+        }
+        memcpy(text, json_string_value(log), n + 1);
+        *ret_stream = strcmp(json_string_value(stream), "stderr") == 0 ? HUSK_LOG_STDERR : HUSK_LOG_STDOUT;
+        *ret_text = text;
+        *ret_len = n;
+        if (ret_time_ns)
+                *ret_time_ns = json_is_string(when) ? parse_time(json_string_value(when)) : 0;
+        json_decref(o);
+        return 0;
+}
