@@ -51,6 +51,8 @@ struct husk_ctr {
         char id[HUSK_CTR_ID_LEN + 1];
         char *name;
         char *image;                    /* as the user named it */
+        char *rootfs;                   /* --rootfs: a plain directory used as the root as it is (no
+                                         * image, no overlay); NULL: the image's layers */
         char image_id[HUSK_DIGEST_LEN]; /* the image's config digest */
         struct husk_ctr_config cfg;
         int64_t created;                /* ns since the epoch */

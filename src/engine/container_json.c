@@ -31,6 +31,7 @@ void husk_ctr_free_contents(struct husk_ctr *c)
 {
         free(c->name);
         free(c->image);
+        free(c->rootfs);
         husk_ctr_config_free_contents(&c->cfg);
         husk_strv_free(c->command);
         free(c->error);
@@ -112,8 +113,9 @@ int husk_ctr_to_json(const struct husk_ctr *c, char **ret, struct husk_error *er
         if (!cfg)
                 return husk_error_errno(err, ENOMEM, "container %s: record", c->id);
         _cleanup_json_ json_t *doc = json_pack(
-                "{s:s, s:s, s:s, s:s, s:O, s:I, s:s, s:i, s:i, s:i, s:I, s:I, s:o, s:o, s:o}",
-                "id", c->id, "name", c->name, "image", c->image, "image_id", c->image_id, "config", cfg,
+                "{s:s, s:s, s:s, s:s, s:o, s:O, s:I, s:s, s:i, s:i, s:i, s:I, s:I, s:o, s:o, s:o}",
+                "id", c->id, "name", c->name, "image", c->image, "image_id", c->image_id, "rootfs",
+                str_json(c->rootfs), "config", cfg,
                 "created", (json_int_t) c->created, "state", husk_ctr_state_to_string(c->state), "pid",
                 (int) c->pid, "monitor_pid", (int) c->monitor_pid, "exit_code", c->exit_code, "started_at",
                 (json_int_t) c->started_at, "finished_at", (json_int_t) c->finished_at, "command",
@@ -211,6 +213,7 @@ int husk_ctr_from_json(const char *data, size_t len, const char *name, struct hu
         if ((r = get_str(doc, "id", true, &id, name, err)) < 0 || (r = get_str(doc, "name", true, &c.name, name, err)) < 0 ||
             (r = get_str(doc, "image", true, &c.image, name, err)) < 0 ||
             (r = get_str(doc, "image_id", true, &image_id, name, err)) < 0 ||
+            (r = get_str(doc, "rootfs", false, &c.rootfs, name, err)) < 0 ||
             (r = get_str(doc, "state", true, &state, name, err)) < 0 ||
             (r = get_strv(doc, "command", &c.command, name, err)) < 0 ||
             (r = get_str(doc, "error", false, &c.error, name, err)) < 0 ||
