@@ -14,5 +14,6 @@
         X(version)                                                                                     \
         /* images (cli) */                                                                             \
         /* containers (engine) */                                                                      \
+        X(run) X(create) X(start) X(stop) X(kill) X(rm) X(ps) X(logs) X(inspect) X(wait)              \
         /* transfer: load, save, import (transfer) */                                                  \
         /* registry: pull, push, login (registry) */

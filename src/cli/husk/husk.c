@@ -11,6 +11,7 @@
 
 #include "cli/husk/husk.h"
 #include "cli/state_root.h"
+#include "runtime/exeseal.h"
 #include "util/cleanup.h"
 
 struct global_flags {
@@ -157,6 +158,10 @@ int main(int argc, char **argv)
         }
         (void) snprintf(cmd_buf, sizeof(cmd_buf), "%s%s%s", pos[0], words > 1 ? " " : "", words > 1 ? pos[1] : "");
         ctx.cmd = cmd_buf;
+        /* CVE-2019-5736: a command whose forks become container processes runs from a copy of husk
+         * that nobody can write, as husk-runtime's create and run do. */
+        if (cmd->seal_exe && husk_exe_ensure_sealed(argv, &err) < 0)
+                return husk_fail(&ctx, &err);
         husk_log(&ctx, HUSK_LOG_DEBUG, "%s: storage-root=%s root=%s", ctx.cmd,
                  ctx.storage_root ? ctx.storage_root : "(default)", ctx.root);
         return run_command(&ctx, cmd, res.n_pos - words, pos + words);

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `husk start [-a] CONTAINER...`: start created or exited containers, each with a monitor of its own. */
+#include <stdio.h>
+
+#include "cli/husk/containers.h"
+#include "util/cleanup.h"
+
+struct start_flags {
+        bool attach;
+};
+
+static const struct arg_opt start_opts[] = {
+        ARG_OPT("attach", "a", ARG_BOOL, struct start_flags, attach, "Attach STDOUT/STDERR and forward signals"),
+};
+
+static int start_one(struct husk_engine *e, const char *id, void *ud, struct husk_error *err)
+{
+        (void) ud;
+        return husk_engine_start(e, id, NULL, NULL, err);
+}
+
+static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
+{
+        const struct start_flags *f = flags;
+        _cleanup_(husk_cli_engine_closep) struct husk_engine e = { 0 };
+        struct husk_error err = { 0 };
+        if (husk_cli_engine_open(ctx, &e, true, &err) < 0)
+                return husk_fail(ctx, &err);
+        if (f->attach) {
+                if (argc != 1)
+                        return husk_usage_error(ctx, "you cannot start and attach multiple containers at once");
+                {
+                        char id[HUSK_CTR_ID_LEN + 1];
+                        if (husk_ctr_lookup(e.ctrs, argv[0], id, &err) < 0)
+                                return husk_fail(ctx, &err);
+                        return husk_cli_start_attached(ctx, &e, id);
+                }
+        }
+        (void) fflush(stdout);
+        return husk_cli_each(ctx, &e, argc, argv, start_one, NULL);
+}
+
+const struct husk_cmd husk_cmd_start = {
+        .names = { "start", "container start" },
+        .summary = "Start one or more stopped containers",
+        .usage = "[OPTIONS] CONTAINER [CONTAINER...]",
+        .opts = start_opts,
+        .n_opts = HUSK_ARRAY_SIZE(start_opts),
+        .flags_size = sizeof(struct start_flags),
+        .min_args = 1,
+        .max_args = -1,
+        .seal_exe = true,
+        .run = run,
+};
