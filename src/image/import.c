@@ -123,18 +123,35 @@ static int put_json(struct husk_store *s, json_t *doc, const char *what, char re
         return husk_blob_put(s, text, strlen(text), NULL, what, ret_digest, err);
 }
 
-static json_t *config_json(const char *diffid, const char *source)
+/* Field order as docker import writes it. */
+static int config_json(const char *diffid, const char *source, const struct husk_load_opts *opts, json_t **ret,
+                       struct husk_error *err)
 {
         const char *os, *arch, *variant;
-        char created[40], comment[300];
+        char created[40];
+        _cleanup_free_ char *comment = NULL;
 
         husk_platform_host(&os, &arch, &variant);
+        if (opts->platform.os) {
+                os = opts->platform.os;
+                arch = opts->platform.architecture ? opts->platform.architecture : arch;
+                variant = opts->platform.variant;
+        }
         now_rfc3339(created);
-        snprintf(comment, sizeof(comment), "imported from %s", source);
-        /* Field order as docker import writes it. */
-        return json_pack("{s:s, s:s, s:s, s:{}, s:{s:s, s:[s]}, s:[{s:s, s:s, s:s}]}", "architecture", arch, "os", os,
-                         "created", created, "config", "rootfs", "type", "layers", "diff_ids", diffid, "history",
-                         "created", created, "created_by", "husk import", "comment", comment);
+        if (!opts->message && asprintf(&comment, "imported from %s", source) < 0)
+                return husk_error_errno(err, ENOMEM, "import %s", source);
+        _cleanup_json_ json_t *c = json_pack("{s:s, s:s, s:s*, s:s, s:{}, s:{s:s, s:[s]}, s:[{s:s, s:s, s:s}]}",
+                                             "architecture", arch, "os", os, "variant", variant, "created", created,
+                                             "config", "rootfs", "type", "layers", "diff_ids", diffid, "history",
+                                             "created", created, "created_by", "husk import", "comment",
+                                             opts->message ? opts->message : comment);
+        if (!c)
+                return husk_error_errno(err, ENOMEM, "import %s", source);
+        int r = husk_import_apply_changes(json_object_get(c, "config"), opts->changes, err);
+        if (r < 0)
+                return r;
+        *ret = steal_ptr(c);
+        return 0;
 }
 
 int husk_image_import(struct husk_store *s, const char *path, const struct husk_load_opts *opts,
@@ -164,6 +181,14 @@ int husk_image_import(struct husk_store *s, const char *path, const struct husk_
                         return husk_error_errno(err, ENOMEM, "%s", opts->name);
         }
 
+        /* The changes too: a typo must not cost an unpack. */
+        _cleanup_json_ json_t *probe = json_object();
+        if (!probe)
+                return husk_error_errno(err, ENOMEM, "import %s", what);
+        r = husk_import_apply_changes(probe, opts->changes, err);
+        if (r < 0)
+                return r;
+
         r = ingest(s, path, what, opts->progress, blob, &blob_size, &layer_type, err);
         if (r < 0)
                 return r;
@@ -171,7 +196,10 @@ int husk_image_import(struct husk_store *s, const char *path, const struct husk_
         if (r < 0)
                 return r;
 
-        _cleanup_json_ json_t *cfg = config_json(layer.diffid, what);
+        _cleanup_json_ json_t *cfg = NULL;
+        r = config_json(layer.diffid, what, opts, &cfg, err);
+        if (r < 0)
+                return r;
         r = put_json(s, cfg, "the generated config", config, &config_size, err);
         if (r < 0)
                 return r;

@@ -28,6 +28,10 @@ struct husk_load_opts {
         struct husk_platform platform;
         const char *name;                 /* import: the name to give; load: an extra tag (may be NULL) */
         const struct husk_progress *progress;
+        /* import only */
+        const char *message;              /* the history entry's comment (NULL: "imported from FILE") */
+        const char *const *changes;       /* Dockerfile instructions applied to the config ("CMD [\"sh\"]",
+                                             "ENV A=b"), NULL-terminated; NULL: none */
 };
 
 /*

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "image/manifest.h"
 #include "image/store.h"
 #include "image/transfer.h"
@@ -58,3 +60,12 @@ void husk_docker_archive_free(struct husk_docker_archive *a);
 int husk_docker_manifest_synthesise(const char *config_digest, int64_t config_size, size_t n_layers,
                                     const char *const *layer_digests, const int64_t *layer_sizes, char **ret,
                                     size_t *ret_len, struct husk_error *err);
+
+/* ---- import --change (import_change.c) ---- */
+
+/*
+ * Dockerfile instructions (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR; the
+ * keyword in any case) applied to config, the "config" object of an image config, in order. An unknown
+ * instruction or bad argument is an error quoting the change.
+ */
+int husk_import_apply_changes(json_t *config, const char *const *changes, struct husk_error *err);
