@@ -16,4 +16,7 @@
         /* containers (engine) */                                                                      \
         X(run) X(create) X(start) X(stop) X(kill) X(rm) X(ps) X(logs) X(inspect) X(wait)              \
         /* transfer: load, save, import (transfer) */                                                  \
+        X(load)                                                                                        \
+        X(save)                                                                                        \
+        X(import)                                                                                      \
         /* registry: pull, push, login (registry) */
