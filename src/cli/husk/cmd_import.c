@@ -7,6 +7,7 @@
 
 #include "cli/husk/husk.h"
 #include "cli/husk/platform_flag.h"
+#include "cli/husk/progress.h"
 #include "image/store.h"
 #include "image/transfer.h"
 #include "util/cleanup.h"
@@ -33,6 +34,8 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
         struct husk_load_opts lo = { .name = argc > 1 ? argv[1] : NULL, .message = f->message };
         struct husk_error err = { 0 };
         _cleanup_free_ char *platform = NULL;
+        _cleanup_(husk_progress_display_freep) struct husk_progress_display *pd = NULL;
+        struct husk_progress progress;
         char id[HUSK_DIGEST_LEN];
 
         if (strcmp(argv[0], "-") == 0 && isatty(STDIN_FILENO))
@@ -42,7 +45,16 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
         lo.changes = (const char *const *) f->change.v;
         if (husk_store_open(&so, &s, &err) < 0)
                 return husk_fail(ctx, &err);
-        if (husk_image_import(s, argv[0], &lo, id, &err) < 0)
+        /* Progress on a terminal only: the id on stdout is what scripts read, stderr stays quiet. */
+        pd = husk_progress_display_new(stderr, isatty(STDERR_FILENO) ? HUSK_PROGRESS_TTY : HUSK_PROGRESS_QUIET);
+        if (pd) {
+                progress = husk_progress_display_callbacks(pd);
+                lo.progress = &progress;
+        }
+        int r = husk_image_import(s, argv[0], &lo, id, &err);
+        if (pd)
+                husk_progress_display_finish(pd, r >= 0);
+        if (r < 0)
                 return husk_fail(ctx, &err);
         printf("%s\n", id);
         return 0;

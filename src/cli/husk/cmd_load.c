@@ -7,6 +7,7 @@
 
 #include "cli/husk/husk.h"
 #include "cli/husk/platform_flag.h"
+#include "cli/husk/progress.h"
 #include "image/store.h"
 #include "image/transfer.h"
 #include "util/cleanup.h"
@@ -47,6 +48,8 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
         struct husk_error err = { 0 };
         _cleanup_strv_ char **ids = NULL;
         _cleanup_free_ char *platform = NULL;
+        _cleanup_(husk_progress_display_freep) struct husk_progress_display *pd = NULL;
+        struct husk_progress progress;
 
         (void) argc;
         (void) argv;
@@ -57,7 +60,17 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
                 return husk_usage_error(ctx, "%s", err.msg);
         if (husk_store_open(&so, &s, &err) < 0)
                 return husk_fail(ctx, &err);
-        if (husk_image_load(s, input, &lo, &ids, &err) < 0)
+        /* As docker load: bars on a terminal, nothing but the result lines otherwise. */
+        pd = husk_progress_display_new(stderr, !f->quiet && isatty(STDERR_FILENO) ? HUSK_PROGRESS_TTY
+                                                                                   : HUSK_PROGRESS_QUIET);
+        if (pd) {
+                progress = husk_progress_display_callbacks(pd);
+                lo.progress = &progress;
+        }
+        int r = husk_image_load(s, input, &lo, &ids, &err);
+        if (pd)
+                husk_progress_display_finish(pd, r >= 0);
+        if (r < 0)
                 return husk_fail(ctx, &err);
         for (size_t i = 0; !f->quiet && ids[i]; i++)
                 report(s, ids[i]);
