@@ -45,17 +45,20 @@ _image_layout_template() {
 	local tpl="$BATS_RUN_TMPDIR/image-oci-layout"
 	if [ ! -f "$tpl/index.json" ]; then
 		local tmp="$BATS_RUN_TMPDIR/image-oci-layout.$$.$RANDOM"
-		rm -rf "$tmp" "$tmp.src"
-		image_rootfs "$tmp.src/root"
-		mkdir -p "$tmp.src/l2"
-		echo "$IMAGE_HELLO" >"$tmp.src/l2/hello"
+		rm -rf "$tmp" "$tmp.bundle"
+		# unpack + repack, not `umoci insert`: Debian's umoci 0.4.7 writes insert's layers without the
+		# tar's last padding and end blocks (GNU tar: "Unexpected EOF in archive").
 		umoci init --layout "$tmp" >/dev/null
 		umoci new --image "$tmp:busybox:test" >/dev/null
-		umoci insert --image "$tmp:busybox:test" "$tmp.src/root" / >/dev/null
-		umoci insert --image "$tmp:busybox:test" "$tmp.src/l2/hello" /etc/hello >/dev/null
+		umoci unpack --image "$tmp:busybox:test" "$tmp.bundle" >/dev/null
+		image_rootfs "$tmp.bundle/rootfs"
+		# --refresh-bundle: the next repack diffs against this layer, so it holds only /etc/hello.
+		umoci repack --refresh-bundle --image "$tmp:busybox:test" "$tmp.bundle" >/dev/null
+		echo "$IMAGE_HELLO" >"$tmp.bundle/rootfs/etc/hello"
+		umoci repack --image "$tmp:busybox:test" "$tmp.bundle" >/dev/null
 		umoci config --image "$tmp:busybox:test" --config.cmd /bin/sh >/dev/null
 		umoci gc --layout "$tmp" >/dev/null
-		rm -rf "$tmp.src"
+		rm -rf "$tmp.bundle"
 		mv -T "$tmp" "$tpl" 2>/dev/null || rm -rf "$tmp"
 	fi
 	echo "$tpl"
