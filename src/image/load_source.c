@@ -228,7 +228,11 @@ static int tar_ingest(struct husk_load_source *src, struct archive *a, struct ar
         return 0;
 }
 
-/* A link's target, canonical: a symlink relative to the member's directory, a hard link from the root. */
+/*
+ * A link's target, canonical: a symlink relative to the member's directory, a hard link from the root.
+ * ".." is resolved lexically (containers/image writes "<id>/layer.tar -> ../<hex>.tar"); a target
+ * climbing above the archive's root is -EINVAL.
+ */
 static int link_target(const char *path, const char *target, bool symlink, char **ret)
 {
         _cleanup_free_ char *joined = NULL;
@@ -237,10 +241,37 @@ static int link_target(const char *path, const char *target, bool symlink, char 
         if (symlink && target[0] != '/' && slash) {
                 if (asprintf(&joined, "%.*s/%s", (int) (slash - path), path, target) < 0)
                         return -ENOMEM;
-                target = joined;
+        } else {
+                joined = strdup(target);
+                if (!joined)
+                        return -ENOMEM;
         }
-        /* "../x" from "a/b" would be "x": the layouts written by image tools never need "..", so refuse. */
-        return husk_archive_path_clean(target, ret);
+        _cleanup_free_ char *out = malloc(strlen(joined) + 1);
+        size_t o = 0;
+        if (!out)
+                return -ENOMEM;
+        for (char *save = NULL, *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+                if (strcmp(c, ".") == 0)
+                        continue;
+                if (strcmp(c, "..") == 0) {
+                        if (o == 0)
+                                return -EINVAL;
+                        while (o > 0 && out[o - 1] != '/')
+                                o--;
+                        if (o > 0)
+                                o--;
+                        continue;
+                }
+                if (o > 0)
+                        out[o++] = '/';
+                memcpy(out + o, c, strlen(c));
+                o += strlen(c);
+        }
+        if (o == 0)
+                return -EINVAL;
+        out[o] = '\0';
+        *ret = steal_ptr(out);
+        return 0;
 }
 
 /* Legacy per-layer metadata of docker save ("<id>/json", "<id>/VERSION"): never a blob we use. */

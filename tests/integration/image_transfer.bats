@@ -143,6 +143,69 @@ blob_add() {
 	[ "${lines[2]}" = application/vnd.docker.image.rootfs.diff.tar.gzip ]
 }
 
+@test "load: docker save's own layouts: legacy <id>/layer.tar directories (files or symlinks), Docker 25's blobs/ with index.json" {
+	local A="$BATS_TEST_TMPDIR/d.tar" L="$BATS_TEST_TMPDIR/layout" X="$BATS_TEST_TMPDIR/x"
+	image_docker_archive "$A" busybox:latest
+	image_oci_layout "$L"
+	mkdir "$X" && tar -C "$X" -xf "$A"
+	# docker save before 25: each layer in a directory of its own with json and VERSION, the config
+	# beside, manifest.json and repositories last.
+	local cfg l0 l1 R="$BATS_TEST_TMPDIR/legacy"
+	cfg="$(jq -r '.[0].Config' "$X/manifest.json")"
+	l0="$(jq -r '.[0].Layers[0]' "$X/manifest.json")"
+	l1="$(jq -r '.[0].Layers[1]' "$X/manifest.json")"
+	mkdir -p "$R/aaaa" "$R/bbbb"
+	cp "$X/$l0" "$R/aaaa/layer.tar"
+	cp "$X/$l1" "$R/bbbb/layer.tar"
+	for d in aaaa bbbb; do
+		echo '{"id":"'$d'"}' >"$R/$d/json"
+		echo 1.0 >"$R/$d/VERSION"
+	done
+	cp "$X/$cfg" "$R/$cfg"
+	jq -c '[.[0] | .Layers = ["aaaa/layer.tar", "bbbb/layer.tar"] | .RepoTags = ["busybox:legacy"]]' "$X/manifest.json" >"$R/manifest.json"
+	echo '{"busybox":{"legacy":"bbbb"}}' >"$R/repositories"
+	tar -C "$R" -cf "$BATS_TEST_TMPDIR/legacy.tar" aaaa bbbb "$cfg" manifest.json repositories
+	run hk load -i "$BATS_TEST_TMPDIR/legacy.tar"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: docker.io/library/busybox:legacy" ]
+	run records
+	[ "$output" = "$(image_config_digest "$L") docker.io/library/busybox:legacy" ]
+	# The legacy directories as symlinks to the layer files (containers/image writes them so), and a
+	# hard link; a symlink pointing out of the archive is as if absent.
+	rm "$R/aaaa/layer.tar" "$R/bbbb/layer.tar"
+	cp "$X/$l0" "$R/l0.tar"
+	cp "$X/$l1" "$R/l1.tar"
+	ln -s ../l0.tar "$R/aaaa/layer.tar"
+	ln "$R/l1.tar" "$R/bbbb/layer.tar"
+	tar -C "$R" -cf "$BATS_TEST_TMPDIR/links.tar" l0.tar l1.tar aaaa bbbb "$cfg" manifest.json
+	rm -rf "$HUSK_STORE"
+	run hk load -i "$BATS_TEST_TMPDIR/links.tar"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: docker.io/library/busybox:legacy" ]
+	rm "$R/aaaa/layer.tar"
+	ln -s ../../../etc/passwd "$R/aaaa/layer.tar"
+	tar -C "$R" -cf "$BATS_TEST_TMPDIR/out.tar" l0.tar l1.tar aaaa bbbb "$cfg" manifest.json
+	rm -rf "$HUSK_STORE"
+	run hk load -i "$BATS_TEST_TMPDIR/out.tar"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"out.tar: manifest.json: [0].Layers[0]: aaaa/layer.tar: not in the archive"* ]]
+	store_has_no_images
+
+	# Docker 25+: an OCI layout and manifest.json side by side (Layers naming blobs/sha256/...): read as
+	# docker load reads it, through manifest.json.
+	local D="$BATS_TEST_TMPDIR/d25"
+	cp -a "$L" "$D"
+	local m
+	m="$(image_blob_path "$L" "$(image_manifest_digest "$L")")"
+	jq -c '[{Config: ("blobs/sha256/" + (.config.digest | ltrimstr("sha256:"))), RepoTags: ["busybox:d25"],
+		Layers: [.layers[].digest | "blobs/sha256/" + ltrimstr("sha256:")]}]' "$m" >"$D/manifest.json"
+	tar -C "$D" -cf "$BATS_TEST_TMPDIR/d25.tar" .
+	rm -rf "$HUSK_STORE"
+	run hk load -i "$BATS_TEST_TMPDIR/d25.tar"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: docker.io/library/busybox:d25" ]
+}
+
 @test "load: a multi-platform index picks this host's manifest (top level, nested, --platform)" {
 	local L="$BATS_TEST_TMPDIR/layout"
 	image_oci_layout "$L"
