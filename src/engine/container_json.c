@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine/container.h"
 #include "util/cleanup.h"
@@ -58,26 +57,6 @@ const char *husk_ctr_state_to_string(enum husk_ctr_state s)
                 return "exited";
         }
         return "unknown";
-}
-
-int64_t husk_now_ns(void)
-{
-        struct timespec ts;
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-void husk_time_rfc3339(int64_t ns, char *buf, size_t len)
-{
-        time_t secs = (time_t) (ns / 1000000000);
-        struct tm tm;
-        if (!gmtime_r(&secs, &tm)) {
-                (void) snprintf(buf, len, "0001-01-01T00:00:00Z");
-                return;
-        }
-        char date[32];
-        (void) strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-        (void) snprintf(buf, len, "%s.%09ldZ", date, (long) (ns % 1000000000));
 }
 
 /* NULL-terminated vector as a JSON array; NULL as JSON null. */

@@ -75,6 +75,11 @@ struct husk_monitor_args {
 /* The monitor's whole life, in the forked child. Never returns. */
 _Noreturn void husk_monitor_main(const struct husk_monitor_args *a);
 
+/* After the container's init exited (husk-monitor runs `husk container cleanup` for it): release it,
+ * record the exit code and time (or remove it for --rm), then write "exit CODE" to report_fd (-1:
+ * none). */
+int husk_engine_cleanup(struct husk_engine *e, const char *id, int code, int report_fd, struct husk_error *err);
+
 /* Release what a container's run holds in the runtime and on disk (runtime state and cgroup,
  * rootfs mount), for the monitor at exit and for rm after a monitor that died. */
 void husk_engine_release(struct husk_engine *e, const struct husk_ctr *c, int ctr_dirfd);

@@ -9,14 +9,15 @@
  *   - holds <dir>/monitor.lock for its life: `ps` sees a running record without it as a dead monitor,
  *     and stop/wait/rm wait on it,
  *   - mounts the root, creates and starts the container in-process, reports "ok PID" to the caller,
- *   - copies the container's stdout/stderr into the json-file log (and to an attached caller),
- *   - at the init's exit releases the runtime state, cgroup and mount, records the exit code and time,
- *     and removes the container for --rm.
+ *   - then execs husk-monitor (husk-monitor.c, small and static) in its own place, which copies the
+ *     container's output into the json-file log (and to an attached caller) until the init exits, and
+ *     execs `husk container cleanup` (husk_engine_cleanup below): the runtime state, cgroup and mount
+ *     released, the exit code and time recorded, the container removed for --rm, the attached caller
+ *     told the code.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -42,7 +43,7 @@ struct monitor {
         pid_t init_pid;
         int out_r, err_r;       /* read ends of the container's stdout/stderr pipes */
         int sig_fd;
-        struct husk_log_writer log;
+        int log_fd;
         int attach[2];          /* the caller's stdout/stderr, -1 when detached or gone */
 };
 
@@ -193,119 +194,87 @@ static int monitor_start(struct monitor *m, struct husk_error *err)
         return husk_ctr_save(m->e->ctrs, &m->c, err);
 }
 
-/* Copy what a pipe has into the log and the attached caller. Returns 0 at EOF (the fd is closed),
- * -1 when a non-blocking read finds nothing, 1 otherwise. */
-static int pump(struct monitor *m, int *fd, enum husk_log_stream stream)
+int husk_engine_cleanup(struct husk_engine *e, const char *id, int code, int report_fd, struct husk_error *err)
 {
-        char buf[8192];
-        ssize_t n = read(*fd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-                return 1;
-        if (n < 0 && errno == EAGAIN)
-                return -1;
-        if (n <= 0) {
-                (void) close(*fd);
-                *fd = -1;
-                return 0;
-        }
-        (void) husk_log_feed(&m->log, stream, buf, (size_t) n);
-        int *afd = &m->attach[stream];
-        if (*afd >= 0) {
-                for (ssize_t off = 0; off < n;) {
-                        ssize_t w = write(*afd, buf + off, (size_t) (n - off));
-                        if (w < 0 && errno == EINTR)
-                                continue;
-                        if (w <= 0) {
-                                /* The caller went away: the container goes on, only the log has it. */
-                                (void) close(*afd);
-                                *afd = -1;
-                                break;
-                        }
-                        off += w;
-                }
-        }
-        return 1;
-}
-
-/* Reap every child we have (we are a subreaper); the init's wait status when it was among them. */
-static bool reap(struct monitor *m, int *ret_status)
-{
-        bool init_done = false;
-        for (;;) {
-                int st;
-                pid_t p = waitpid(-1, &st, WNOHANG);
-                if (p <= 0)
-                        break;
-                if (p == m->init_pid) {
-                        *ret_status = st;
-                        init_done = true;
-                }
-        }
-        return init_done;
-}
-
-static int monitor_loop(struct monitor *m)
-{
-        int status = 0;
-        bool done = false;
-        while (!done) {
-                struct pollfd p[3] = {
-                        { .fd = m->sig_fd, .events = POLLIN },
-                        { .fd = m->out_r, .events = POLLIN },
-                        { .fd = m->err_r, .events = POLLIN },
-                };
-                if (poll(p, 3, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break;
-                }
-                if (p[1].revents)
-                        (void) pump(m, &m->out_r, HUSK_LOG_STDOUT);
-                if (p[2].revents)
-                        (void) pump(m, &m->err_r, HUSK_LOG_STDERR);
-                if (p[0].revents) {
-                        struct signalfd_siginfo si;
-                        (void) !read(m->sig_fd, &si, sizeof(si));
-                        done = reap(m, &status);
-                }
-        }
-        /* The init is gone and with it its pid namespace: what is left in the pipes is all there is.
-         * Non-blocking, since a process outside that namespace might still hold a write end. */
-        for (int i = 0; i < 2; i++) {
-                int *fd = i == 0 ? &m->out_r : &m->err_r;
-                if (*fd >= 0)
-                        (void) fcntl(*fd, F_SETFL, O_NONBLOCK);
-                while (*fd >= 0 && pump(m, fd, i == 0 ? HUSK_LOG_STDOUT : HUSK_LOG_STDERR) > 0)
-                        ;
-        }
-        (void) husk_log_flush(&m->log);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
-}
-
-static void monitor_finish(struct monitor *m, int code)
-{
-        husk_engine_release(m->e, &m->c, m->dirfd);
-        struct husk_error err = { 0 };
-        _cleanup_close_ int lock = husk_ctr_lock(m->e->ctrs, m->c.id, &err);
+        _cleanup_(husk_ctr_done) struct husk_ctr c = { 0 };
+        _cleanup_close_ int lock = husk_ctr_lock(e->ctrs, id, err);
         if (lock < 0)
-                return; /* the record is gone: nothing to write */
-        /* Reload: rename or another command may have changed the record meanwhile. */
-        struct husk_ctr cur = { 0 };
-        if (husk_ctr_load(m->e->ctrs, m->c.id, &cur, &err) == 0) {
-                husk_ctr_free_contents(&m->c);
-                m->c = cur;
-        }
-        m->c.state = HUSK_CTR_EXITED;
-        m->c.exit_code = code;
-        m->c.pid = 0;
-        m->c.finished_at = husk_now_ns();
-        if (m->c.cfg.auto_remove) {
-                if (!m->c.rootfs)
-                        (void) husk_rootfs_remove(m->dirfd, NULL);
-                (void) husk_ctr_remove(m->e->ctrs, m->c.id, m->c.name, NULL);
+                return lock; /* the record is gone: nothing to release or write */
+        int r = husk_ctr_load(e->ctrs, id, &c, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int dirfd = husk_ctr_dir_open(e->ctrs, id, err);
+        if (dirfd < 0)
+                return dirfd;
+        husk_engine_release(e, &c, dirfd);
+        c.state = HUSK_CTR_EXITED;
+        c.exit_code = code;
+        c.pid = 0;
+        c.finished_at = husk_now_ns();
+        if (c.cfg.auto_remove) {
+                if (!c.rootfs)
+                        (void) husk_rootfs_remove(dirfd, NULL);
+                r = husk_ctr_remove(e->ctrs, c.id, c.name, err);
         } else {
-                (void) husk_ctr_save(m->e->ctrs, &m->c, NULL);
+                r = husk_ctr_save(e->ctrs, &c, err);
         }
+        /* The attached caller learns the code only now, with everything released and recorded. */
+        report(report_fd, "exit %d\n", code);
+        return r;
+}
+
+/* Where husk-monitor is: $HUSK_MONITOR, the installed one, else the one of the build tree this husk
+ * came from (tests and uninstalled use). */
+static const char *monitor_path(void)
+{
+        const char *env = getenv("HUSK_MONITOR");
+        if (env && *env)
+                return env;
+        if (access(HUSK_MONITOR_PATH, X_OK) == 0)
+                return HUSK_MONITOR_PATH;
+        return HUSK_MONITOR_BUILD_PATH;
+}
+
+/* Keep fd open across exec (it was made O_CLOEXEC). */
+static int keep(int fd)
+{
+        if (fd >= 0 && fcntl(fd, F_SETFD, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+/*
+ * Become husk-monitor. Everything of ours not handed on (the stores, records, configs) goes with the
+ * exec; the container started already, so clearing O_CLOEXEC on these fds cannot reach it (its init
+ * has a copy of our fd table from before, where they were all O_CLOEXEC).
+ */
+static int exec_monitor(struct monitor *m, int lock_fd, int report_fd, struct husk_error *err)
+{
+        _cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        if (exe < 0)
+                return husk_error_errno(err, errno, "open /proc/self/exe");
+        int fds[] = { m->sig_fd, m->out_r, m->err_r, m->log_fd, m->attach[0], m->attach[1], exe, lock_fd, report_fd };
+        for (size_t i = 0; i < HUSK_ARRAY_SIZE(fds); i++)
+                if (keep(fds[i]) < 0)
+                        return husk_error_errno(err, errno, "monitor fds");
+        char a[9][16];
+        int vals[] = { (int) m->init_pid, m->sig_fd, m->out_r, m->err_r, m->log_fd, m->attach[0], m->attach[1], exe,
+                       report_fd };
+        for (size_t i = 0; i < HUSK_ARRAY_SIZE(vals); i++)
+                (void) snprintf(a[i], sizeof(a[i]), "%d", vals[i]);
+        /* The storage root is the parent of containers/. */
+        char root[4096];
+        (void) snprintf(root, sizeof(root), "%s", husk_ctr_store_path(m->e->ctrs));
+        char *slash = strrchr(root, '/');
+        if (slash)
+                *slash = '\0';
+        const char *path = monitor_path();
+        char *argv[] = { "husk-monitor", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], "--",
+                         "husk", "--storage-root", root, "--root", (char *) m->e->rt.root, "container", "cleanup",
+                         "--report-fd", a[8], m->c.id, NULL };
+        extern char **environ;
+        (void) execve(path, argv, environ);
+        return husk_error_errno(err, errno, "exec %s", path);
 }
 
 static int monitor_run(const struct husk_monitor_args *a, struct monitor *m, struct husk_error *err)
@@ -343,31 +312,27 @@ static int monitor_run(const struct husk_monitor_args *a, struct monitor *m, str
         int r = monitor_start(m, err);
         if (r < 0)
                 return r;
-        m->log.fd = openat(m->dirfd, HUSK_LOG_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        m->log_fd = openat(m->dirfd, HUSK_LOG_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
         report(a->report_fd, "ok %d\n", (int) m->init_pid);
-        /* Detached: nobody waits for the exit report. Whatever a start needed and a run does not
-         * (the image store, parsed configs) is given back, for a small resident monitor. */
+        /* Detached: nobody waits for the exit report. */
+        int report_fd = a->report_fd;
         if (m->attach[0] < 0 && m->attach[1] < 0) {
-                (void) close(a->report_fd);
-                m->a = NULL;
+                (void) close(report_fd);
+                report_fd = -1;
         }
-        if (m->e->store) {
-                husk_store_close(m->e->store);
-                m->e->store = NULL;
-        }
-        (void) malloc_trim(0);
-        int code = monitor_loop(m);
-        monitor_finish(m, code);
-        if (m->a)
-                report(m->a->report_fd, "exit %d\n", code);
-        return 0;
+        r = exec_monitor(m, lock, report_fd, err);
+        /* Not monitored, the container must not run on unseen. */
+        struct husk_error ignored = { 0 };
+        (void) husk_container_kill(&m->e->rt, m->c.id, SIGKILL, false, &ignored);
+        (void) waitpid(m->init_pid, NULL, 0);
+        (void) husk_engine_cleanup(m->e, m->c.id, 255, report_fd, &ignored);
+        return r;
 }
 
 _Noreturn void husk_monitor_main(const struct husk_monitor_args *a)
 {
         struct monitor m = { .a = a, .e = a->engine, .dirfd = -1, .out_r = -1, .err_r = -1, .sig_fd = -1,
-                             .attach = { -1, -1 } };
-        m.log.fd = -1;
+                             .log_fd = -1, .attach = { -1, -1 } };
         struct husk_error err = { 0 };
         close_inherited_fds();
         /* The attached caller's stdout/stderr under fds of our own (0-2 are the container's while

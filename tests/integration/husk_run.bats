@@ -306,3 +306,21 @@ started" ]
 	grep -q got-term "$BATS_TEST_TMPDIR/out"
 	engine_assert_nothing_left
 }
+
+@test "husk: a detached container's monitor is the small husk-monitor, well under 1 MB resident" {
+	run hkr -d --name small "$RFS" sleep 100
+	[ "$status" -eq 0 ]
+	local id="$output" mon
+	mon="$(jq -r .monitor_pid "$HUSK_STORE/containers/$id/container.json")"
+	[[ "$(readlink "/proc/$mon/exe")" == */husk-monitor ]]
+	# It holds the container's init as a child (subreaper), and nothing of the caller's.
+	[ "$(awk '{ print $4 }' "/proc/$(hk inspect small | jq -r '.[0].State.Pid')/stat")" = "$mon" ]
+	[ -z "$(find "/proc/$mon/fd" -lname '/dev/pts/*' 2>/dev/null)" ]
+	if ldd "$(readlink "/proc/$mon/exe")" 2>/dev/null | grep -q libasan; then
+		skip "sanitizer build: husk-monitor is linked dynamically with ASan"
+	fi
+	local rss
+	rss="$(awk '/^VmRSS:/ { print $2 }' "/proc/$mon/status")"
+	echo "husk-monitor VmRSS: $rss kB"
+	[ "$rss" -lt 1024 ]
+}

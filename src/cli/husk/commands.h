@@ -14,7 +14,7 @@
         X(version)                                                                                     \
         /* images (cli) */                                                                             \
         /* containers (engine) */                                                                      \
-        X(run) X(create) X(start) X(stop) X(kill) X(rm) X(ps) X(logs) X(inspect) X(wait)              \
+        X(run) X(create) X(start) X(stop) X(kill) X(rm) X(ps) X(logs) X(inspect) X(wait) X(cleanup)   \
         /* transfer: load, save, import (transfer) */                                                  \
         X(load)                                                                                        \
         X(save)                                                                                        \

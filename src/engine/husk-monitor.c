@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * husk-monitor: what stays with a running container (conmon's role for podman). The `husk` process
+ * that started the container execs this small program (linked statically, libc only) in its place, so
+ * that what sits in memory for the container's whole life is tiny; it keeps what that process set up:
+ * the subreaper status (the container's init is its child), the blocked signals and the SIGCHLD
+ * signalfd, the monitor lock, the read ends of the container's stdout/stderr, the log.
+ *
+ *   husk-monitor INIT_PID SIGFD OUT_FD ERR_FD LOG_FD ATTACH_OUT ATTACH_ERR EXE_FD -- EXIT_CMD...
+ *
+ * It copies the output into the json-file log (and to an attached caller) until the init exits, then
+ * executes EXIT_CMD (through EXE_FD, the sealed husk binary: `husk container cleanup ...`) with the
+ * exit code appended, which releases the container and records its exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/logfile.h"
+
+extern char **environ;
+
+struct mon {
+        pid_t init_pid;
+        int sig_fd;
+        int fds[2];             /* the container's stdout and stderr, -1 once at EOF */
+        int attach[2];          /* the attached caller's, -1 when none or gone */
+        struct husk_log_writer log;
+};
+
+/* Copy what a pipe has into the log and the attached caller. 0 at EOF (the fd is closed), -1 when a
+ * non-blocking read finds nothing, 1 otherwise. */
+static int pump(struct mon *m, int stream)
+{
+        char buf[8192];
+        ssize_t n = read(m->fds[stream], buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+                return 1;
+        if (n < 0 && errno == EAGAIN)
+                return -1;
+        if (n <= 0) {
+                (void) close(m->fds[stream]);
+                m->fds[stream] = -1;
+                return 0;
+        }
+        (void) husk_log_feed(&m->log, (enum husk_log_stream) stream, buf, (size_t) n);
+        int *afd = &m->attach[stream];
+        for (ssize_t off = 0; *afd >= 0 && off < n;) {
+                ssize_t w = write(*afd, buf + off, (size_t) (n - off));
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0) {
+                        /* The caller went away (SIGPIPE is blocked: EPIPE): only the log has it now. */
+                        (void) close(*afd);
+                        *afd = -1;
+                        break;
+                }
+                off += w;
+        }
+        return 1;
+}
+
+/* Reap every child (we are a subreaper); true when the init was among them. */
+static bool reap(struct mon *m, int *ret_status)
+{
+        bool init_done = false;
+        for (;;) {
+                int st;
+                pid_t p = waitpid(-1, &st, WNOHANG);
+                if (p <= 0)
+                        break;
+                if (p == m->init_pid) {
+                        *ret_status = st;
+                        init_done = true;
+                }
+        }
+        return init_done;
+}
+
+static int run(struct mon *m)
+{
+        int status = 0;
+        /* The init may have exited before we got here: its SIGCHLD is queued in the signalfd, and a
+         * reap now finds it anyway. */
+        bool done = reap(m, &status);
+        while (!done) {
+                struct pollfd p[3] = {
+                        { .fd = m->sig_fd, .events = POLLIN },
+                        { .fd = m->fds[0], .events = POLLIN },
+                        { .fd = m->fds[1], .events = POLLIN },
+                };
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                for (int s = 0; s < 2; s++)
+                        if (p[1 + s].revents)
+                                (void) pump(m, s);
+                if (p[0].revents) {
+                        struct signalfd_siginfo si;
+                        (void) !read(m->sig_fd, &si, sizeof(si));
+                        done = reap(m, &status);
+                }
+        }
+        /* The init is gone and with it its pid namespace: what is in the pipes is all there is.
+         * Non-blocking: a process outside that namespace could still hold a write end. */
+        for (int s = 0; s < 2; s++) {
+                if (m->fds[s] >= 0)
+                        (void) fcntl(m->fds[s], F_SETFL, O_NONBLOCK);
+                while (m->fds[s] >= 0 && pump(m, s) > 0)
+                        ;
+        }
+        (void) husk_log_flush(&m->log);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+}
+
+static int fd_arg(const char *s)
+{
+        char *end;
+        long v = strtol(s, &end, 10);
+        return *s && !*end && v >= -1 && v < 1 << 20 ? (int) v : -2;
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 11 || strcmp(argv[9], "--") != 0) {
+                fprintf(stderr, "usage: husk-monitor INIT_PID SIGFD OUT ERR LOG ATTACH_OUT ATTACH_ERR EXE_FD -- CMD...\n"
+                                "(started by husk, not by hand)\n");
+                return 2;
+        }
+        struct mon m = { 0 };
+        int v[8];
+        for (int i = 0; i < 8; i++) {
+                v[i] = fd_arg(argv[1 + i]);
+                if (v[i] < -1)
+                        return 2;
+        }
+        m.init_pid = (pid_t) v[0];
+        m.sig_fd = v[1];
+        m.fds[0] = v[2];
+        m.fds[1] = v[3];
+        m.log.fd = v[4];
+        m.attach[0] = v[5];
+        m.attach[1] = v[6];
+        int exe_fd = v[7];
+        /* Ours only: none of these may reach the cleanup command but the ones it needs (it gets the
+         * report fd and the monitor lock through its own arguments and inheritance). */
+        int own[] = { m.sig_fd, m.fds[0], m.fds[1], m.log.fd, m.attach[0], m.attach[1], exe_fd };
+        for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+                if (own[i] >= 0)
+                        (void) fcntl(own[i], F_SETFD, FD_CLOEXEC);
+
+        int code = run(&m);
+
+        /* argv[10..] + the code: the exit command, run from the same (sealed) husk binary. */
+        char codebuf[16];
+        (void) snprintf(codebuf, sizeof(codebuf), "%d", code);
+        int n = argc - 10;
+        char **cmd = calloc((size_t) n + 2, sizeof(char *));
+        if (!cmd)
+                return code;
+        for (int i = 0; i < n; i++)
+                cmd[i] = argv[10 + i];
+        cmd[n] = codebuf;
+        (void) execveat(exe_fd, "", cmd, environ, AT_EMPTY_PATH);
+        fprintf(stderr, "husk-monitor: exec the exit command: %s\n", strerror(errno));
+        return code;
+}
