@@ -42,8 +42,10 @@ void unpack_ctx_release(struct unpack_ctx *u);
  * created (0755), resolved without leaving the layer. */
 int unpack_open_parent(struct unpack_ctx *u, const char *parent, struct husk_error *err);
 
-/* Entries named ".wh.*": the whiteout in overlayfs's form. base is the name's last component. */
-int unpack_whiteout(struct unpack_ctx *u, const char *parent, const char *base, struct husk_error *err);
+/* Entries named ".wh.*": the whiteout in overlayfs's form. base is the name's last component; times
+ * the entry's (atime, mtime). */
+int unpack_whiteout(struct unpack_ctx *u, const char *parent, const char *base, const struct timespec times[2],
+                    struct husk_error *err);
 
 /* Mark the directory dir_fd (any fd of it, O_PATH included) opaque for overlayfs. */
 int unpack_set_opaque(struct unpack_ctx *u, int dir_fd, struct husk_error *err);

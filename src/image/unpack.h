@@ -42,6 +42,12 @@ struct husk_unpack_result {
  * tar end are hashed too, so the digests are of the whole blob). The caller verifies the digests in ret
  * against what it expected and discards the directory on any failure or mismatch: this function leaves
  * a partial tree behind on error.
+ *
+ * Each layer is unpacked on its own, knowing nothing of those below (the store shares one directory per
+ * diffID). A parent directory the archive leaves out is made 0755, owned by the caller, with the current
+ * time, and in the merged view it hides the lower layer's attributes of that directory; image builders
+ * (docker, buildah, umoci) list every parent. A whiteout after an entry of its own layer does not remove
+ * that entry (layer.md); a directory of this layer is made opaque instead.
  */
 int husk_layer_unpack(const struct husk_unpack_source *src, int dirfd, const struct husk_unpack_opts *opts,
                       struct husk_unpack_result *ret, struct husk_error *err);

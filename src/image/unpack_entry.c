@@ -391,8 +391,11 @@ static int write_entry(struct unpack_ctx *u, struct archive *a, struct archive_e
         split(path, &parent, &base);
         if (has_whiteout_component(parent))
                 return husk_error_set(err, EINVAL, "invalid whiteout: a directory named \"" WHITEOUT_PREFIX "*\"");
-        if (strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0)
-                return unpack_whiteout(u, parent, base, err);
+        if (strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0) {
+                struct timespec ts[2];
+                entry_times(e, ts);
+                return unpack_whiteout(u, parent, base, ts, err);
+        }
 
         if (!hardlink && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && type != AE_IFIFO &&
             type != AE_IFCHR && type != AE_IFBLK)

@@ -35,7 +35,8 @@ static bool invalid_target(const char *target)
         return !*target || strcmp(target, ".") == 0 || strcmp(target, "..") == 0;
 }
 
-int unpack_whiteout(struct unpack_ctx *u, const char *parent, const char *base, struct husk_error *err)
+int unpack_whiteout(struct unpack_ctx *u, const char *parent, const char *base, const struct timespec times[2],
+                    struct husk_error *err)
 {
         bool opaque = strcmp(base, WHITEOUT_OPAQUE) == 0;
         const char *target = base + strlen(WHITEOUT_PREFIX);
@@ -66,5 +67,8 @@ int unpack_whiteout(struct unpack_ctx *u, const char *parent, const char *base, 
         /* 0:0 needs no CAP_MKNOD since Linux 5.8, so this works rootless too. */
         if (mknodat(pfd, target, S_IFCHR | 0000, makedev(0, 0)) < 0)
                 return husk_error_errno(err, errno, "create the whiteout \"%s\"", target);
+        /* The whiteout entry's times, so that unpacking the same layer twice gives the same tree. */
+        if (utimensat(pfd, target, times, AT_SYMLINK_NOFOLLOW) < 0)
+                return husk_error_errno(err, errno, "set the times of the whiteout \"%s\"", target);
         return 0;
 }
