@@ -178,23 +178,35 @@ int husk_rootfs_mount_stack(const struct husk_rootfs_stack *st, int container_di
                             struct husk_error *err)
 {
         enum husk_rootfs_driver d = opts->driver;
+        int r;
 
         if (d == HUSK_ROOTFS_AUTO) {
                 /* A container keeps the driver it started with: its writes are in that driver's form. */
-                if (exists_at(container_dirfd, "upper")) {
+                if (exists_at(container_dirfd, "upper"))
                         d = HUSK_ROOTFS_OVERLAY;
-                } else if (exists_at(container_dirfd, "merged")) {
+                else if (exists_at(container_dirfd, "merged"))
                         d = HUSK_ROOTFS_COPY;
-                } else {
-                        char why[256];
-                        int r = husk_rootfs_probe_at(scratch_dirfd >= 0 ? scratch_dirfd : container_dirfd, opts,
-                                                     &d, why, sizeof(why), err);
-                        if (r < 0)
-                                return r;
-                }
+                else if ((r = husk_rootfs_driver_from_env(&d, NULL, 0, err)) < 0)
+                        return r;
         }
-        int r = d == HUSK_ROOTFS_OVERLAY ? mount_overlay(st, container_dirfd, opts, err)
-                                         : mount_copy(st, container_dirfd, opts, err);
+        if (d == HUSK_ROOTFS_AUTO) {
+                r = mount_overlay(st, container_dirfd, opts, err);
+                if (r < 0) {
+                        /* Left nothing behind; was it overlayfs itself that cannot work here? */
+                        struct husk_error perr = { 0 };
+                        char why[HUSK_ERROR_MSG_MAX];
+                        int scratch = scratch_dirfd >= 0 ? scratch_dirfd : container_dirfd;
+                        if (husk_rootfs_probe_at(scratch, opts, &d, why, sizeof(why), &perr) < 0 ||
+                            d != HUSK_ROOTFS_COPY)
+                                return r;
+                        r = mount_copy(st, container_dirfd, opts, err);
+                } else {
+                        d = HUSK_ROOTFS_OVERLAY;
+                }
+        } else {
+                r = d == HUSK_ROOTFS_OVERLAY ? mount_overlay(st, container_dirfd, opts, err)
+                                             : mount_copy(st, container_dirfd, opts, err);
+        }
         if (r < 0)
                 return r;
         if (ret_driver)

@@ -465,7 +465,7 @@ static int make_stack(int sfd, size_t n, struct husk_rootfs_layer *l, char (*lin
         return 0;
 }
 
-static void deep(int *failed_, size_t n, bool legacy, const char *want_err)
+static void deep(int *failed_, size_t n, bool legacy, enum husk_rootfs_driver drv, const char *want_err)
 {
         _cleanup_(scratch_free) struct scratch s = { .fd = -1 };
         struct husk_error err = { 0 };
@@ -475,7 +475,7 @@ static void deep(int *failed_, size_t n, bool legacy, const char *want_err)
         CHECK(scratch_new(&s) == 0);
         int r = make_stack(s.fd, n, l, links);
         struct husk_rootfs_stack st = { .layers = l, .n = n, .links_fd = s.fd };
-        struct husk_rootfs_opts opts = { .driver = HUSK_ROOTFS_OVERLAY, .legacy_mount = legacy };
+        struct husk_rootfs_opts opts = { .driver = drv, .legacy_mount = legacy };
         int c = openat(s.fd, "c", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         int m = r == 0 ? husk_rootfs_mount_stack(&st, c, -1, &opts, NULL, &err) : -1;
         printf("# %zu layers%s: %s\n", n, legacy ? " (mount(2), l/ names)" : "", m == 0 ? "mounted" : err.msg);
@@ -506,11 +506,13 @@ static void deep(int *failed_, size_t n, bool legacy, const char *want_err)
         }
 }
 
-TEST(deep_130_layers) { deep(failed_, 130, false, NULL); }
-TEST(deep_130_layers_mount2_short_names) { deep(failed_, 130, true, NULL); }
-TEST(deep_600_layers_refused_by_the_kernel) { deep(failed_, 600, false, "limit is 500"); }
-TEST(deep_600_layers_mount2) { deep(failed_, 600, true, "overlayfs stacks at most 500"); }
-TEST(deep_140_layers_mount2_exceed_a_page) { deep(failed_, 140, true, "exceed a page"); }
+TEST(deep_130_layers) { deep(failed_, 130, false, HUSK_ROOTFS_OVERLAY, NULL); }
+TEST(deep_130_layers_mount2_short_names) { deep(failed_, 130, true, HUSK_ROOTFS_OVERLAY, NULL); }
+TEST(deep_600_layers_refused_by_the_kernel) { deep(failed_, 600, false, HUSK_ROOTFS_OVERLAY, "limit is 500"); }
+TEST(deep_600_layers_mount2) { deep(failed_, 600, true, HUSK_ROOTFS_OVERLAY, "overlayfs stacks at most 500"); }
+TEST(deep_140_layers_mount2_exceed_a_page) { deep(failed_, 140, true, HUSK_ROOTFS_OVERLAY, "exceed a page"); }
+/* Where overlayfs works, its own refusal is the answer to AUTO, not a silent copy of 600 layers. */
+TEST(deep_600_layers_auto_no_silent_copy) { deep(failed_, 600, false, HUSK_ROOTFS_AUTO, "limit is 500"); }
 
 TEST(probe)
 {
@@ -548,6 +550,26 @@ TEST(probe)
         CHECK(empty_dir(s.fd, "c/merged/scratch"));
         (void) close(steal_fd(inner));
         CHECK(c_op(&s, husk_rootfs_remove, &err) == 0);
+}
+
+TEST(auto_copies_only_where_overlay_cannot_work)
+{
+        WITH_THREE_LAYERS();
+        enum husk_rootfs_driver d;
+        /* A container directory on overlayfs (a store inside a container): the mount fails, the probe
+         * says why, the copy is made, and the failed attempt left nothing. */
+        CHECK(mount_c(&s, &st, HUSK_ROOTFS_OVERLAY, NULL, &err) == 0);
+        CHECK(mkdirat(s.fd, "c/merged/inner", 0755) == 0);
+        _cleanup_close_ int inner = openat(s.fd, "c/merged/inner", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct husk_rootfs_opts opts = { .driver = HUSK_ROOTFS_AUTO };
+        CHECK(husk_rootfs_mount_stack(&st, inner, -1, &opts, &d, &err) == 0);
+        CHECK(d == HUSK_ROOTFS_COPY);
+        CHECK(exists(s.fd, "c/merged/inner/merged/c") && !exists(s.fd, "c/merged/inner/upper") &&
+              !exists(s.fd, "c/merged/inner/work"));
+        CHECK(husk_rootfs_remove(inner, &err) == 0 && empty_dir(s.fd, "c/merged/inner"));
+        (void) close(steal_fd(inner));
+        CHECK(c_op(&s, husk_rootfs_remove, &err) == 0);
+
 }
 
 TEST(volatile_upper)
