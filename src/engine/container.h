@@ -135,6 +135,11 @@ int husk_ctr_list(struct husk_ctr_store *s, struct husk_ctr **ret, size_t *ret_n
  * mounts and runtime state). */
 int husk_ctr_remove(struct husk_ctr_store *s, const char *id, const char *name, struct husk_error *err);
 
+/* The image ids (config digests) of every container's image, NULL-terminated and unique: what
+ * husk_store_image_remove() and husk_store_gc() take as in_use, so `rmi` and `image prune` keep the
+ * images containers run from. */
+int husk_ctr_images_in_use(struct husk_ctr_store *s, char ***ret, struct husk_error *err);
+
 /* The monitor's lock: acquire (the monitor, for its whole life; returns the fd) and probe. */
 int husk_ctr_monitor_lock(struct husk_ctr_store *s, const char *id, struct husk_error *err);
 bool husk_ctr_monitor_alive(struct husk_ctr_store *s, const char *id);

@@ -421,3 +421,32 @@ int husk_ctr_remove(struct husk_ctr_store *s, const char *id, const char *name, 
                 name_release(s, name, id);
         return husk_rm_rf_at(s->fd, id, err);
 }
+
+int husk_ctr_images_in_use(struct husk_ctr_store *s, char ***ret, struct husk_error *err)
+{
+        struct husk_ctr *list = NULL;
+        size_t n = 0;
+        int r = husk_ctr_list(s, &list, &n, err);
+        if (r < 0)
+                return r;
+        char **ids = calloc(n + 1, sizeof(char *));
+        size_t k = 0;
+        for (size_t i = 0; ids && i < n; i++) {
+                bool seen = !list[i].image_id[0]; /* --rootfs containers have no image */
+                for (size_t j = 0; j < k && !seen; j++)
+                        seen = strcmp(ids[j], list[i].image_id) == 0;
+                if (seen)
+                        continue;
+                if (!(ids[k] = strdup(list[i].image_id))) {
+                        husk_strv_free(ids);
+                        ids = NULL;
+                        break;
+                }
+                k++;
+        }
+        husk_ctr_list_free(list, n);
+        if (!ids)
+                return husk_error_errno(err, ENOMEM, "images in use");
+        *ret = ids;
+        return 0;
+}

@@ -9,6 +9,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 load husk
 load engine
+load image
 
 setup() {
 	husk_setup
@@ -323,4 +324,69 @@ started" ]
 	rss="$(awk '/^VmRSS:/ { print $2 }' "/proc/$mon/status")"
 	echo "husk-monitor VmRSS: $rss kB"
 	[ "$rss" -lt 1024 ]
+}
+
+# engine_image NAME [--change ...]: the busybox root imported as image NAME with the changes given.
+engine_image() {
+	local name="$1"
+	shift
+	[ -f "$BATS_TEST_TMPDIR/rootfs.tar" ] || image_rootfs_tar "$BATS_TEST_TMPDIR/rootfs.tar"
+	hk import "$@" "$BATS_TEST_TMPDIR/rootfs.tar" "$name" >/dev/null
+}
+
+@test "husk run IMAGE: the image's Cmd, Entrypoint, Env, WorkingDir, User and StopSignal apply; flags override" {
+	engine_image cfg:1 --change 'ENTRYPOINT ["/bin/sh", "-c"]' --change 'CMD ["echo from-cmd $FOO $(pwd) $(id -u)"]' \
+		--change 'ENV FOO=image-env' --change 'WORKDIR /tmp' --change 'USER nobody' --change 'STOPSIGNAL SIGUSR1'
+	run hk run --rm --cgroup-parent "$CG_PARENT" cfg:1
+	[ "$status" -eq 0 ]
+	[ "$output" = "from-cmd image-env /tmp 65534" ]
+	# A command replaces Cmd, not the entrypoint; -e, -w, -u replace the image's.
+	run hk run --rm --cgroup-parent "$CG_PARENT" -e FOO=flag -w / -u 0 cfg:1 'echo $FOO $(pwd) $(id -u)'
+	[ "$output" = "flag / 0" ]
+	# --entrypoint replaces the entrypoint and drops the image's Cmd.
+	run hk run --rm --cgroup-parent "$CG_PARENT" --entrypoint /bin/echo cfg:1 plain
+	[ "$output" = plain ]
+	run hk run --rm --cgroup-parent "$CG_PARENT" --entrypoint "" cfg:1
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no command specified"* ]]
+	# The image's StopSignal is the one stop sends.
+	run hk run -d --name stopsig --cgroup-parent "$CG_PARENT" -u 0 cfg:1 'trap "exit 33" USR1; while :; do sleep 0.1; done'
+	[ "$status" -eq 0 ]
+	run hk inspect stopsig
+	[ "$(jq -r '.[0].Config.StopSignal' <<<"$output")" = SIGUSR1 ]
+	sleep 0.3
+	run hk stop stopsig
+	[ "$status" -eq 0 ]
+	run hk wait stopsig
+	[ "$output" = 33 ]
+	run hk run --rm --cgroup-parent "$CG_PARENT" nosuch:image true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"nosuch"* ]]
+}
+
+@test "husk run IMAGE: an overlay root of the image's layers; writes stay in the container; --rm leaves nothing" {
+	image_oci_archive "$BATS_TEST_TMPDIR/img.tar" busybox:test
+	run hk load -i "$BATS_TEST_TMPDIR/img.tar"
+	[ "$status" -eq 0 ]
+	run hk run --rm --cgroup-parent "$CG_PARENT" busybox:test sh -c 'cat /etc/hello; echo changed >/etc/hello; rm /bin/ls; cat /etc/hello; grep " / " /proc/mounts'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$IMAGE_HELLO" ]
+	[ "${lines[1]}" = changed ]
+	[[ "${lines[2]}" == "none / overlay "* ]]
+	run hk run --rm --cgroup-parent "$CG_PARENT" busybox:test sh -c 'cat /etc/hello; ls /bin/ls'
+	[ "${lines[0]}" = "$IMAGE_HELLO" ]
+	[ "${lines[1]}" = /bin/ls ]
+	engine_assert_nothing_left
+	# A kept container keeps its upper layer between starts; rm removes it.
+	run hk run --name keep --cgroup-parent "$CG_PARENT" busybox:test sh -c 'echo kept >/kept'
+	[ "$status" -eq 0 ]
+	run hk start -a keep
+	[ "$status" -eq 0 ]
+	local id
+	id="$(hk inspect keep | jq -r '.[0].Id')"
+	[ -f "$HUSK_STORE/containers/$id/upper/kept" ]
+	[ "$(hk inspect keep | jq -r '.[0].GraphDriver.Name')" = overlay ]
+	run hk rm keep
+	[ "$status" -eq 0 ]
+	engine_assert_nothing_left
 }

@@ -305,4 +305,29 @@ TEST(ambiguous_prefix_refused)
         CHECK_CONTAINS(err.msg, "multiple containers");
 }
 
+TEST(images_in_use_unique)
+{
+        _cleanup_(tmp_root_cleanup) struct tmp_root t = { 0 };
+        _cleanup_(husk_ctr_store_closep) struct husk_ctr_store *s = NULL;
+        CHECK(tmp_root_make(&t, &s) == 0);
+        for (int i = 0; i < 3; i++) {
+                struct husk_ctr c;
+                fill(&c, NULL);
+                if (i == 2)
+                        c.image_id[7] = 'f'; /* another image */
+                CHECK(husk_ctr_create(s, &c, NULL) == 0);
+                husk_ctr_free_contents(&c);
+        }
+        struct husk_ctr r;
+        fill(&r, NULL);
+        r.image_id[0] = '\0'; /* --rootfs: no image */
+        CHECK(husk_ctr_create(s, &r, NULL) == 0);
+        husk_ctr_free_contents(&r);
+        _cleanup_strv_ char **ids = NULL;
+        CHECK(husk_ctr_images_in_use(s, &ids, NULL) == 0);
+        CHECK(ids[0] && ids[1] && !ids[2]);
+        CHECK(strcmp(ids[0], ids[1]) != 0);
+        CHECK(strncmp(ids[0], "sha256:", 7) == 0 && strncmp(ids[1], "sha256:", 7) == 0);
+}
+
 RUN_TESTS()
