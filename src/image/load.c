@@ -145,15 +145,25 @@ static int read_plan(struct husk_store *s, const char *path, const struct husk_l
         return 0;
 }
 
-static int unpack_layers(struct husk_store *s, const struct husk_load_pending *img, struct husk_error *err)
+/* The image's layers unpacked, reported as one item: layers_ensure works on them in parallel. */
+static int unpack_layers(struct husk_store *s, const struct husk_load_pending *img, const struct husk_progress *prog,
+                         struct husk_error *err)
 {
+        _cleanup_free_ char *item = NULL;
+        int r;
+
         if (img->n_layers == 0)
                 return 0;
         _cleanup_free_ struct husk_layer_info *info = calloc(img->n_layers, sizeof(*info));
-        if (!info)
+        if (!info || asprintf(&item, "unpacking %s", img->names[0] ? img->names[0] : img->config) < 0)
                 return husk_error_errno(err, ENOMEM, "%s", img->what);
-        return husk_store_layers_ensure(s, img->n_layers, (const char *const *) img->layer_blobs,
-                                        (const char *const *) img->diff_ids, img->what, info, err);
+        if (prog && prog->update)
+                prog->update(prog->ctx, item, 0, img->layer_bytes);
+        r = husk_store_layers_ensure(s, img->n_layers, (const char *const *) img->layer_blobs,
+                                     (const char *const *) img->diff_ids, img->what, info, err);
+        if (r >= 0 && prog && prog->update)
+                prog->update(prog->ctx, item, img->layer_bytes, img->layer_bytes);
+        return r;
 }
 
 static int record(struct husk_store *s, const struct husk_load_pending *img, struct husk_error *err)
@@ -203,11 +213,8 @@ int husk_image_load(struct husk_store *s, const char *path, const struct husk_lo
         if (!ids)
                 return husk_error_errno(err, ENOMEM, "load %s", path);
         r = read_plan(s, path, opts, &plan, err);
-        for (size_t i = 0; r >= 0 && i < plan.n_images; i++) {
-                if (opts->progress && opts->progress->update)
-                        opts->progress->update(opts->progress->ctx, plan.images[i].what, i, plan.n_images);
-                r = unpack_layers(s, &plan.images[i], err);
-        }
+        for (size_t i = 0; r >= 0 && i < plan.n_images; i++)
+                r = unpack_layers(s, &plan.images[i], opts->progress, err);
         for (size_t i = 0; r >= 0 && i < plan.n_images; i++) {
                 r = record(s, &plan.images[i], err);
                 if (r >= 0 && strv_add_unique(&ids, &n_ids, plan.images[i].config) < 0)

@@ -55,6 +55,7 @@ static int load_image(struct husk_store *s, struct husk_load_source *src, const 
                 r = husk_load_source_blob(src, ai->layers[i], NULL, field, digest, &sizes[i], err);
                 if (r < 0)
                         return r;
+                img->layer_bytes += (uint64_t) sizes[i];
                 img->layer_blobs[i] = strdup(digest);
                 if (!img->layer_blobs[i])
                         return husk_error_errno(err, ENOMEM, "%s", what);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "image/load_source.h"
 #include "image/transfer.h"
@@ -17,6 +18,7 @@ struct husk_load_pending {
         char **layer_blobs;     /* NULL-terminated compressed digests, base first */
         char **diff_ids;        /* NULL-terminated, the config's rootfs.diff_ids */
         size_t n_layers;
+        uint64_t layer_bytes;   /* the layer blobs' sizes summed (progress) */
         char **names;           /* NULL-terminated, normalised; may be empty */
         char *what;             /* names the image in errors ("busybox.tar: manifest.json: [0]") */
 };

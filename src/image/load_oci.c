@@ -95,6 +95,7 @@ static int load_manifest(struct oci_ctx *c, struct husk_load_pending *img, const
                 r = fetch(c, &m.layers[i], field, false, NULL, NULL, err);
                 if (r >= 0 && !(img->layer_blobs[i] = strdup(m.layers[i].digest)))
                         r = husk_error_errno(err, ENOMEM, "%s", what);
+                img->layer_bytes += m.layers[i].size > 0 ? (uint64_t) m.layers[i].size : 0;
         }
         if (r >= 0)
                 img->n_layers = m.n_layers;

@@ -134,10 +134,18 @@ static void digest_from_name(const char *path, char ret[static HUSK_DIGEST_LEN])
                 memcpy(ret, d, HUSK_DIGEST_LEN);
 }
 
+/* Reported as "blob <12 hex>" (docker's short ids) or the member's name. */
 static void progress(const struct husk_load_source *src, const char *what, uint64_t done, uint64_t total)
 {
-        if (src->progress && src->progress->update)
-                src->progress->update(src->progress->ctx, what, done, total);
+        char item[40];
+
+        if (!src->progress || !src->progress->update)
+                return;
+        if (strncmp(what, "blobs/sha256/", 13) == 0) {
+                snprintf(item, sizeof(item), "blob %.12s", what + 13);
+                what = item;
+        }
+        src->progress->update(src->progress->ctx, what, done, total);
 }
 
 /* ---- tar ---- */

@@ -403,6 +403,29 @@ blob_add() {
 	[ -z "$(find "$BATS_TEST_TMPDIR" -maxdepth 1 -name '*husk-tmp*')" ]
 }
 
+@test "save to stdout piped into load from a pipe, in both formats, into another store" {
+	local A="$BATS_TEST_TMPDIR/a.tar" S2="$BATS_TEST_TMPDIR/store2"
+	image_oci_archive "$A" busybox:pipe
+	cat "$A" | hk load >/dev/null
+	local f
+	for f in docker-archive oci-archive; do
+		rm -rf "$S2"
+		run bash -c 'set -o pipefail; "$HUSK" --storage-root "$HUSK_STORE" save --format "$1" busybox:pipe |
+			"$HUSK" --storage-root "$2" load' _ "$f" "$S2"
+		[ "$status" -eq 0 ]
+		[ "$output" = "Loaded image: docker.io/library/busybox:pipe" ]
+		[ "$(HUSK_STORE="$S2" records)" = "$(records)" ]
+	done
+	rm -rf "$S2"
+	# By id: saved without a name (docker save's rule), loaded back untagged.
+	local id
+	read -r id _ < <(records)
+	run bash -c '"$HUSK" --storage-root "$HUSK_STORE" save "$1" | "$HUSK" --storage-root "$2" load' _ "${id:7:12}" "$S2"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image ID: $id" ]
+	rm -rf "$S2"
+}
+
 @test "load: truncated and corrupted archives are refused, naming the file and member; no image left" {
 	local A="$BATS_TEST_TMPDIR/a.tar" D="$BATS_TEST_TMPDIR/d.tar"
 	image_oci_archive "$A" busybox:x
