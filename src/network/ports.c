@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* -p/--publish values and ExposedPorts keys (ports.h). */
+#include "network/ports.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "network/prefix.h"
+
+static int parse_port(const char *s, size_t len, bool zero_ok, uint16_t *ret)
+{
+        if (len == 0 || len > 5)
+                return -EINVAL;
+        unsigned v = 0;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -EINVAL;
+                v = v * 10 + (unsigned) (s[i] - '0');
+        }
+        if (v > 65535 || (v == 0 && !zero_ok))
+                return -EINVAL;
+        *ret = (uint16_t) v;
+        return 0;
+}
+
+/* "/tcp" or "/udp" at the end of s (cut off); tcp when there is none. */
+static int split_proto(char *s, enum husk_port_proto *ret)
+{
+        char *slash = strrchr(s, '/');
+        *ret = HUSK_PROTO_TCP;
+        if (!slash)
+                return 0;
+        if (strcmp(slash + 1, "tcp") == 0)
+                *ret = HUSK_PROTO_TCP;
+        else if (strcmp(slash + 1, "udp") == 0)
+                *ret = HUSK_PROTO_UDP;
+        else
+                return -EINVAL;
+        *slash = '\0';
+        return 0;
+}
+
+int husk_port_parse(const char *spec, struct husk_port *ret, struct husk_error *err)
+{
+        char buf[128];
+        if (strlen(spec) >= sizeof(buf))
+                return husk_error_set(err, EINVAL, "-p %.40s...: too long", spec);
+        strcpy(buf, spec);
+        struct husk_port p = { 0 };
+        if (split_proto(buf, &p.proto) < 0)
+                return husk_error_set(err, EINVAL, "-p %s: protocol must be tcp or udp", spec);
+        char *rest = buf;
+        /* A bracketed IPv6 host address first. */
+        if (rest[0] == '[') {
+                char *close = strchr(rest, ']');
+                if (!close || close[1] != ':')
+                        return husk_error_set(err, EINVAL, "-p %s: unterminated [IPv6 address]", spec);
+                *close = '\0';
+                if ((size_t) (close - rest) > sizeof(p.host_ip))
+                        return husk_error_set(err, EINVAL, "-p %s: invalid host address", spec);
+                strcpy(p.host_ip, rest + 1);
+                rest = close + 2;
+        }
+        char *parts[3];
+        int n = 0;
+        for (char *s = rest;; n++) {
+                if (n == 3)
+                        return husk_error_set(err, EINVAL, "-p %s: too many colons (IPv6 host addresses go in [])",
+                                              spec);
+                parts[n] = s;
+                char *c = strchr(s, ':');
+                if (!c) {
+                        n++;
+                        break;
+                }
+                *c = '\0';
+                s = c + 1;
+        }
+        const char *ctr = parts[n - 1], *host_port = n >= 2 ? parts[n - 2] : "";
+        if (n == 3) {
+                if (p.host_ip[0])
+                        return husk_error_set(err, EINVAL, "-p %s: too many colons", spec);
+                if (strlen(parts[0]) >= sizeof(p.host_ip))
+                        return husk_error_set(err, EINVAL, "-p %s: invalid host address", spec);
+                strcpy(p.host_ip, parts[0]);
+        } else if (p.host_ip[0] && n != 2) {
+                return husk_error_set(err, EINVAL, "-p %s: a host address needs HOST_PORT:CONTAINER_PORT", spec);
+        }
+        if (p.host_ip[0]) {
+                int family;
+                uint8_t a[16];
+                if (husk_addr_parse(p.host_ip, &family, a) < 0)
+                        return husk_error_set(err, EINVAL, "-p %s: invalid host address %s", spec, p.host_ip);
+                /* The canonical spelling, for rules and records. */
+                husk_addr_format(family, a, p.host_ip);
+        }
+        if (parse_port(ctr, strlen(ctr), false, &p.port) < 0)
+                return husk_error_set(err, EINVAL, "-p %s: invalid container port \"%s\" (1-65535; ranges are not supported)",
+                                      spec, ctr);
+        if (host_port[0] && parse_port(host_port, strlen(host_port), false, &p.host_port) < 0)
+                return husk_error_set(err, EINVAL, "-p %s: invalid host port \"%s\" (1-65535; ranges are not supported)",
+                                      spec, host_port);
+        *ret = p;
+        return 0;
+}
+
+int husk_port_parse_exposed(const char *key, struct husk_port *ret, struct husk_error *err)
+{
+        char buf[32];
+        if (strlen(key) >= sizeof(buf))
+                return husk_error_set(err, EINVAL, "ExposedPorts %.40s: invalid", key);
+        strcpy(buf, key);
+        struct husk_port p = { 0 };
+        if (split_proto(buf, &p.proto) < 0 || parse_port(buf, strlen(buf), false, &p.port) < 0)
+                return husk_error_set(err, EINVAL, "ExposedPorts \"%s\": not PORT[/tcp|/udp]", key);
+        *ret = p;
+        return 0;
+}
