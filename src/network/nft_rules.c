@@ -115,13 +115,13 @@ char *husk_nft_publish_text(const char *bridge, const char *ctr_id, const char *
                 const char *proto = husk_port_proto_name(p->proto);
                 bool host6 = strchr(p->host_ip, ':') != NULL;
                 if (!host6)
-                        fprintf(t.f, "add rule " HUSK_NFT_TABLE " %s meta nfproto ipv4 %s%s %s dport %u dnat ip to %s:%u\n",
-                                chain, p->host_ip[0] ? "ip daddr " : "", p->host_ip, proto, (unsigned) p->host_port,
+                        fprintf(t.f, "add rule " HUSK_NFT_TABLE " %s meta nfproto ipv4 %s%s%s%s dport %u dnat ip to %s:%u\n",
+                                chain, p->host_ip[0] ? "ip daddr " : "", p->host_ip, p->host_ip[0] ? " " : "", proto, (unsigned) p->host_port,
                                 ip, (unsigned) p->port);
                 if (ip6 && (!p->host_ip[0] || host6))
                         fprintf(t.f,
-                                "add rule " HUSK_NFT_TABLE " %s meta nfproto ipv6 %s%s %s dport %u dnat ip6 to [%s]:%u\n",
-                                chain, p->host_ip[0] ? "ip6 daddr " : "", p->host_ip, proto, (unsigned) p->host_port,
+                                "add rule " HUSK_NFT_TABLE " %s meta nfproto ipv6 %s%s%s%s dport %u dnat ip6 to [%s]:%u\n",
+                                chain, p->host_ip[0] ? "ip6 daddr " : "", p->host_ip, p->host_ip[0] ? " " : "", proto, (unsigned) p->host_port,
                                 ip6, (unsigned) p->port);
         }
         for (size_t i = 0; i < n; i++) {
