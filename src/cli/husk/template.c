@@ -387,7 +387,9 @@ static char *json_of_row(const struct husk_format *f, const char *const *values)
         if (!o)
                 return NULL;
         for (size_t i = 0; i < f->n_fields; i++) {
-                json_t *v = json_string(values[i] ? values[i] : "");
+                json_t *v = f->fields[i].json && values[i] ? json_loads(values[i], JSON_DECODE_ANY, NULL) : NULL;
+                if (!v)
+                        v = json_string(values[i] ? values[i] : "");
                 if (!v || json_object_set_new(o, f->fields[i].name, v) < 0) {
                         json_decref(o);
                         return NULL;
@@ -459,9 +461,12 @@ static int render(struct husk_format *f, const char *const *values, bool header)
                         v = strdup("");
                 else
                         v = json_of_row(f, values);
-                for (size_t k = 0; v && !header && k < nd->n_fns; k++)
-                        if (nd->field >= 0 || k > 0)
-                                v = apply(nd->fns[k], nd->n1[k], nd->n2[k], v);
+                for (size_t k = 0; v && !header && k < nd->n_fns; k++) {
+                        /* {{json .}} was made whole above; JSON text stays as it is under json. */
+                        if (k == 0 && nd->fns[0] == FN_JSON && (nd->field < 0 || f->fields[nd->field].json))
+                                continue;
+                        v = apply(nd->fns[k], nd->n1[k], nd->n2[k], v);
+                }
                 if (!v)
                         return -ENOMEM;
                 int r = append(f, v, strlen(v));

@@ -24,6 +24,8 @@
 struct husk_fmt_field {
         const char *name;       /* "Repository": {{.Repository}} */
         const char *header;     /* "REPOSITORY": its heading in a table */
+        bool json;              /* the value is JSON text (an array, an object): {{json .F}} and {{json .}}
+                                   embed it as it is instead of quoting it */
 };
 
 struct husk_format;

@@ -98,6 +98,24 @@ TEST(errors_name_the_action)
         CHECK(render("{{$x := .Tag}}", 1, &err) == NULL);
 }
 
+/* Fields whose values are JSON text (inspect's arrays and objects) are embedded, not quoted. */
+TEST(json_fields)
+{
+        static const struct husk_fmt_field jf[] = { { "Id", "ID", false }, { "Tags", "TAGS", true } };
+        const char *row[] = { "x", "[\"a\",\"b\"]" };
+        struct husk_error err = { 0 };
+        _cleanup_(husk_format_freep) struct husk_format *f = NULL;
+        CHECK(husk_format_new("{{json .Tags}} {{.Tags}} {{json .Id}} {{json .}}", "table {{.Id}}", jf, 2, &f, &err) == 0);
+        CHECK(husk_format_add(f, row, &err) == 0);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        CHECK(husk_format_flush(f, out, &err) == 0);
+        fclose(out);
+        _cleanup_free_ char *s = buf;
+        CHECK_STR_EQ(s, "[\"a\",\"b\"] [\"a\",\"b\"] \"x\" {\"Id\":\"x\",\"Tags\":[\"a\",\"b\"]}\n");
+}
+
 TEST(is_json)
 {
         CHECK(husk_format_is_json("json"));
