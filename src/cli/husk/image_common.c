@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cli/husk/image_common.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "engine/container.h"
+#include "util/cleanup.h"
+
+int husk_cli_store_open(const struct husk_ctx *ctx, bool read_only, struct husk_store **ret, struct husk_error *err)
+{
+        struct husk_store_opts opts = { .root = ctx->storage_root, .read_only = read_only };
+        return husk_store_open(&opts, ret, err);
+}
+
+void husk_cli_image_id(const char *id, bool no_trunc, char *buf, size_t size)
+{
+        if (no_trunc)
+                (void) snprintf(buf, size, "%s", id);
+        else
+                (void) snprintf(buf, size, "%.12s", strncmp(id, "sha256:", 7) == 0 ? id + 7 : id);
+}
+
+int husk_cli_images_in_use(struct husk_store *s, char ***ret, struct husk_error *err)
+{
+        _cleanup_strv_ char **ids = calloc(1, sizeof(char *));
+        if (!ids)
+                return husk_error_errno(err, ENOMEM, "images in use");
+        _cleanup_(husk_ctr_store_closep) struct husk_ctr_store *cs = NULL;
+        struct husk_error ignored = { 0 };
+        /* No containers/ yet: no container uses anything. */
+        if (husk_ctr_store_open(husk_store_root(s), false, &cs, &ignored) < 0) {
+                *ret = steal_ptr(ids);
+                return 0;
+        }
+        struct husk_ctr *list = NULL;
+        size_t n = 0;
+        int r = husk_ctr_list(cs, &list, &n, err);
+        if (r < 0)
+                return r;
+        size_t k = 0;
+        char **v = realloc(ids, (n + 1) * sizeof(char *));
+        if (!v) {
+                husk_ctr_list_free(list, n);
+                return husk_error_errno(err, ENOMEM, "images in use");
+        }
+        ids = v;
+        for (size_t i = 0; i < n; i++) {
+                if (!list[i].image_id[0])
+                        continue;
+                ids[k] = strdup(list[i].image_id);
+                if (!ids[k]) {
+                        husk_ctr_list_free(list, n);
+                        return husk_error_errno(err, ENOMEM, "images in use");
+                }
+                ids[++k] = NULL;
+        }
+        ids[k] = NULL;
+        husk_ctr_list_free(list, n);
+        *ret = steal_ptr(ids);
+        return 0;
+}
+
+int husk_cli_store_open_in_use(const struct husk_ctx *ctx, bool read_only, struct husk_store **ret,
+                               char ***ret_in_use, struct husk_error *err)
+{
+        _cleanup_(husk_store_closep) struct husk_store *s = NULL;
+        int r = husk_cli_store_open(ctx, read_only, &s, err);
+        if (r < 0)
+                return r;
+        r = husk_cli_images_in_use(s, ret_in_use, err);
+        if (r < 0)
+                return r;
+        *ret = steal_ptr(s);
+        return 0;
+}
+
+bool husk_cli_strv_contains(char *const *v, const char *s)
+{
+        for (; v && *v; v++)
+                if (strcmp(*v, s) == 0)
+                        return true;
+        return false;
+}
+
+int husk_cli_image_config_json(struct husk_store *s, const char *id, json_t **ret, struct husk_error *err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        int r = husk_blob_read(s, id, 4 << 20, &data, &len, err);
+        if (r < 0)
+                return r;
+        json_error_t je;
+        json_t *j = json_loadb(data, len, 0, &je);
+        if (!j || !json_is_object(j)) {
+                json_decref(j);
+                return husk_error_set(err, EINVAL, "image config %s: %s", id, j ? "not a JSON object" : je.text);
+        }
+        *ret = j;
+        return 0;
+}
