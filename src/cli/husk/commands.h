@@ -13,6 +13,12 @@
         /* general (cli) */                                                                            \
         X(version)                                                                                     \
         /* images (cli) */                                                                             \
+        X(images)                                                                                      \
+        X(image_inspect)                                                                               \
+        X(rmi)                                                                                         \
+        X(tag)                                                                                         \
+        X(image_prune)                                                                                 \
+        X(system_df)                                                                                   \
         /* containers (engine) */                                                                      \
         X(run) X(create) X(start) X(stop) X(kill) X(rm) X(ps) X(logs) X(inspect) X(wait) X(cleanup)   \
         /* transfer: load, save, import (transfer) */                                                  \
