@@ -246,7 +246,8 @@ static int run(struct husk_ctx *ctx, void *flags_, int argc, char **argv)
         size_t n = 0;
         if (husk_store_image_list(s, &imgs, &n, &err) < 0)
                 return husk_fail(ctx, &err);
-        qsort(imgs, n, sizeof(*imgs), by_created);
+        if (n > 1)
+                qsort(imgs, n, sizeof(*imgs), by_created);
 
         if (json) {
                 r = print_json(imgs, n, &flt, &err);
