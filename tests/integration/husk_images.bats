@@ -6,6 +6,7 @@
 load helpers
 load husk
 load image
+load engine
 
 bats_require_minimum_version 1.5.0
 
@@ -14,8 +15,9 @@ setup() {
 }
 
 teardown() {
-	# Everything the tests make is under $BATS_TEST_TMPDIR (the store too); bats removes it.
-	:
+	# The store is under $BATS_TEST_TMPDIR (bats removes it); containers, mounts and cgroups of the
+	# in-use test go with engine_cleanup.
+	engine_cleanup
 }
 
 # load_busybox: the two-layer image as busybox:test; sets LAYOUT to a copy of its layout.
@@ -313,10 +315,40 @@ human4() {
 	[ "$(echo "${lines[0]}" | jq -r .Active)" = 0 ]
 	# Two images, the same two layers: the size of one image, not of two.
 	[ "$(echo "${lines[0]}" | jq -r .Size)" = "$(human4 "$one")" ]
-	[ "$(echo "${lines[0]}" | jq -r .Reclaimable)" = "$(human4 "$one")" ]
+	[ "$(echo "${lines[0]}" | jq -r .Reclaimable)" = "$(human4 "$one") (100%)" ]
 	run hk system df --format '{{.Type}}={{.TotalCount}}'
 	[ "${lines[0]}" = "Images=2" ]
 	[ "${lines[1]}" = "Containers=0" ]
 	run hk system df
 	[[ "${lines[1]}" =~ ^Images\ +2\ +0\ +[0-9.]+[kMG]B\ +[0-9.]+[kMG]B\ \(100%\)$ ]]
+}
+
+@test "rmi, image prune and system df keep and count the images containers use" {
+	load_busybox
+	local id
+	id="$(config_id)"
+	CG_PARENT="/husktest-images-$$-${BATS_SUITE_TEST_NUMBER:-0}"
+	run hk create --cgroup-parent "$CG_PARENT" --name c1 busybox:test true
+	[ "$status" -eq 0 ]
+	run hk rmi busybox:test
+	[ "$status" -eq 125 ]
+	[[ "$output" == "husk: "*"busybox:test"*"used by a container"* ]]
+	run hk image prune -a -f
+	[ "$status" -eq 0 ]
+	[ "$output" = "Total reclaimed space: 0B" ]
+	run hk system df --format '{{.Type}} {{.TotalCount}} {{.Active}} {{.Reclaimable}}'
+	[ "${lines[0]}" = "Images 1 1 0B (0%)" ]
+	[ "${lines[1]}" = "Containers 1 0 0B" ]
+	# -f takes the name only: the image stays for its container, dangling.
+	run hk rmi -f busybox:test
+	[ "$status" -eq 0 ]
+	[ "$output" = "Untagged: busybox:test" ]
+	[ "$(hk images -q --no-trunc -f dangling=true)" = "$id" ]
+	run hk image prune -f
+	[ "$output" = "Total reclaimed space: 0B" ]
+	hk rm c1
+	run hk image prune -f
+	[ "${lines[1]}" = "deleted: $id" ]
+	[ -z "$(hk images -q)" ]
+	engine_assert_nothing_left
 }

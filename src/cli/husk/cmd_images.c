@@ -55,6 +55,11 @@ struct filter {
         int dangling;           /* -1: no filter */
 };
 
+static void filter_done(struct filter *flt)
+{
+        free(flt->references);
+}
+
 static int parse_filters(const struct flags *f, const char *positional, struct filter *ret, struct husk_error *err)
 {
         ret->dangling = -1;
@@ -227,9 +232,8 @@ static int run(struct husk_ctx *ctx, void *flags_, int argc, char **argv)
 {
         struct flags *f = flags_;
         struct husk_error err = { 0 };
-        struct filter flt = { 0 };
+        _cleanup_(filter_done) struct filter flt = { 0 };
         int r = parse_filters(f, argc ? argv[0] : NULL, &flt, &err);
-        _cleanup_free_ char **references = flt.references;
         if (r < 0)
                 return husk_fail(ctx, &err);
 

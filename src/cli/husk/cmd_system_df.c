@@ -140,15 +140,15 @@ static int containers_usage(struct husk_store *s, struct usage_row *ret, struct 
         return 0;
 }
 
-static int add(struct husk_format *fmt, const char *type, const struct usage_row *u, bool json, struct husk_error *err)
+static int add(struct husk_format *fmt, const char *type, const struct usage_row *u, struct husk_error *err)
 {
         char total[32], active[32], size[32], recl[64], rs[32];
         (void) snprintf(total, sizeof(total), "%llu", (unsigned long long) u->total);
         (void) snprintf(active, sizeof(active), "%llu", (unsigned long long) u->active);
         husk_human_size(size, sizeof(size), (double) u->size, 4);
         husk_human_size(rs, sizeof(rs), (double) u->reclaimable, 4);
-        /* Docker adds the share of the size, in the table only. */
-        if (u->size > 0 && !json)
+        /* Docker adds the share of the size (its Reclaimable field says so in every format). */
+        if (u->size > 0)
                 (void) snprintf(recl, sizeof(recl), "%s (%d%%)", rs, (int) (100 * u->reclaimable / u->size));
         else
                 (void) snprintf(recl, sizeof(recl), "%s", rs);
@@ -173,8 +173,8 @@ static int run(struct husk_ctx *ctx, void *flags_, int argc, char **argv)
         if (husk_cli_store_open_in_use(ctx, true, &s, &in_use, &err) < 0 || images_usage(s, in_use, &images, &err) < 0 ||
             containers_usage(s, &containers, &err) < 0)
                 return husk_fail(ctx, &err);
-        if (add(fmt, "Images", &images, json, &err) < 0 || add(fmt, "Containers", &containers, json, &err) < 0 ||
-            add(fmt, "Local Volumes", &volumes, json, &err) < 0 || husk_format_flush(fmt, stdout, &err) < 0)
+        if (add(fmt, "Images", &images, &err) < 0 || add(fmt, "Containers", &containers, &err) < 0 ||
+            add(fmt, "Local Volumes", &volumes, &err) < 0 || husk_format_flush(fmt, stdout, &err) < 0)
                 return husk_fail(ctx, &err);
         return 0;
 }

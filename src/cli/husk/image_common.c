@@ -27,42 +27,17 @@ void husk_cli_image_id(const char *id, bool no_trunc, char *buf, size_t size)
 
 int husk_cli_images_in_use(struct husk_store *s, char ***ret, struct husk_error *err)
 {
-        _cleanup_strv_ char **ids = calloc(1, sizeof(char *));
-        if (!ids)
-                return husk_error_errno(err, ENOMEM, "images in use");
         _cleanup_(husk_ctr_store_closep) struct husk_ctr_store *cs = NULL;
         struct husk_error ignored = { 0 };
         /* No containers/ yet: no container uses anything. */
         if (husk_ctr_store_open(husk_store_root(s), false, &cs, &ignored) < 0) {
-                *ret = steal_ptr(ids);
+                char **none = calloc(1, sizeof(char *));
+                if (!none)
+                        return husk_error_errno(err, ENOMEM, "images in use");
+                *ret = none;
                 return 0;
         }
-        struct husk_ctr *list = NULL;
-        size_t n = 0;
-        int r = husk_ctr_list(cs, &list, &n, err);
-        if (r < 0)
-                return r;
-        size_t k = 0;
-        char **v = realloc(ids, (n + 1) * sizeof(char *));
-        if (!v) {
-                husk_ctr_list_free(list, n);
-                return husk_error_errno(err, ENOMEM, "images in use");
-        }
-        ids = v;
-        for (size_t i = 0; i < n; i++) {
-                if (!list[i].image_id[0])
-                        continue;
-                ids[k] = strdup(list[i].image_id);
-                if (!ids[k]) {
-                        husk_ctr_list_free(list, n);
-                        return husk_error_errno(err, ENOMEM, "images in use");
-                }
-                ids[++k] = NULL;
-        }
-        ids[k] = NULL;
-        husk_ctr_list_free(list, n);
-        *ret = steal_ptr(ids);
-        return 0;
+        return husk_ctr_images_in_use(cs, ret, err);
 }
 
 int husk_cli_store_open_in_use(const struct husk_ctx *ctx, bool read_only, struct husk_store **ret,
