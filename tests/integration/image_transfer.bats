@@ -68,7 +68,7 @@ blob_add() {
 	config="$(image_config_digest "$L")"
 	run hk load -i "$L"
 	[ "$status" -eq 0 ]
-	[ "$output" = "Loaded image: docker.io/library/busybox:test" ]
+	[ "$output" = "Loaded image: busybox:test" ]
 	run records
 	[ "$output" = "$config docker.io/library/busybox:test" ]
 	# Both layers unpacked: the store has each diff_id's directory with the files of that layer.
@@ -114,7 +114,7 @@ blob_add() {
 	run hk load -i "$A"
 	[ "$status" -eq 0 ]
 	# podman 4.3 names it localhost/latest:latest; husk normalises as Docker does.
-	[ "$output" = "Loaded image: docker.io/library/latest:latest" ]
+	[ "$output" = "Loaded image: latest:latest" ]
 	# No ref.name at all: loaded without a name, reported by id.
 	local L="$BATS_TEST_TMPDIR/layout"
 	image_oci_layout "$L"
@@ -131,7 +131,7 @@ blob_add() {
 	image_oci_layout "$L"
 	run hk load -i "$A"
 	[ "$status" -eq 0 ]
-	[ "$output" = "Loaded image: docker.io/library/busybox:latest" ]
+	[ "$output" = "Loaded image: busybox:latest" ]
 	# The same config as the layout's (the image id), under a manifest of Docker's type.
 	local id manifest
 	read -r id _ < <(records)
@@ -167,7 +167,7 @@ blob_add() {
 	tar -C "$R" -cf "$BATS_TEST_TMPDIR/legacy.tar" aaaa bbbb "$cfg" manifest.json repositories
 	run hk load -i "$BATS_TEST_TMPDIR/legacy.tar"
 	[ "$status" -eq 0 ]
-	[ "$output" = "Loaded image: docker.io/library/busybox:legacy" ]
+	[ "$output" = "Loaded image: busybox:legacy" ]
 	run records
 	[ "$output" = "$(image_config_digest "$L") docker.io/library/busybox:legacy" ]
 	# The legacy directories as symlinks to the layer files (containers/image writes them so), and a
@@ -181,7 +181,7 @@ blob_add() {
 	rm -rf "$HUSK_STORE"
 	run hk load -i "$BATS_TEST_TMPDIR/links.tar"
 	[ "$status" -eq 0 ]
-	[ "$output" = "Loaded image: docker.io/library/busybox:legacy" ]
+	[ "$output" = "Loaded image: busybox:legacy" ]
 	rm "$R/aaaa/layer.tar"
 	ln -s ../../../etc/passwd "$R/aaaa/layer.tar"
 	tar -C "$R" -cf "$BATS_TEST_TMPDIR/out.tar" l0.tar l1.tar aaaa bbbb "$cfg" manifest.json
@@ -203,7 +203,7 @@ blob_add() {
 	rm -rf "$HUSK_STORE"
 	run hk load -i "$BATS_TEST_TMPDIR/d25.tar"
 	[ "$status" -eq 0 ]
-	[ "$output" = "Loaded image: docker.io/library/busybox:d25" ]
+	[ "$output" = "Loaded image: busybox:d25" ]
 }
 
 @test "load: a multi-platform index picks this host's manifest (top level, nested, --platform)" {
@@ -230,7 +230,7 @@ blob_add() {
 	cp "$L/i" "$L/index.json"
 	run hk load -i "$L"
 	[ "$status" -eq 0 ]
-	[ "$output" = "Loaded image: docker.io/library/busybox:multi" ]
+	[ "$output" = "Loaded image: busybox:multi" ]
 	run records
 	[ "$output" = "$cfg docker.io/library/busybox:multi" ]
 
@@ -245,7 +245,7 @@ blob_add() {
 	rm -rf "$HUSK_STORE"
 	run hk load -i "$L"
 	[ "$status" -eq 0 ]
-	[ "$output" = "Loaded image: docker.io/library/busybox:nested" ]
+	[ "$output" = "Loaded image: busybox:nested" ]
 	run records
 	[ "$output" = "$cfg docker.io/library/busybox:nested" ]
 	# --platform picks the other one; a platform the index lacks is an error listing what it has.
@@ -284,7 +284,7 @@ blob_add() {
 	mv "$L/i" "$L/index.json"
 	run hk load -i "$L"
 	[ "$status" -eq 0 ]
-	[ "$output" = "Loaded image: docker.io/library/busybox:test" ]
+	[ "$output" = "Loaded image: busybox:test" ]
 	local d1
 	d1="$(jq -r '.rootfs.diff_ids[1]' "$(image_blob_path "$L" "$cfg")")"
 	[ "$(cat "$HUSK_STORE/layers/${d1#sha256:}/diff/etc/hello")" = "$IMAGE_HELLO" ]
@@ -386,10 +386,10 @@ blob_add() {
 	rm -rf "$HUSK_STORE"
 	run hk load -i "$S"
 	[ "$status" -eq 0 ]
-	[ "$output" = "Loaded image: docker.io/library/busybox:saved" ]
+	[ "$output" = "Loaded image: busybox:saved" ]
 	rm -rf "$HUSK_STORE"
 	run hk load -i "$BATS_TEST_TMPDIR/dir"
-	[ "$output" = "Loaded image: docker.io/library/busybox:saved" ]
+	[ "$output" = "Loaded image: busybox:saved" ]
 	run records
 	[ "$output" = "$(image_config_digest "$L") docker.io/library/busybox:saved" ]
 	# Errors: no such image; an existing destination directory that is not empty; nothing left behind.
@@ -413,7 +413,7 @@ blob_add() {
 		run bash -c 'set -o pipefail; "$HUSK" --storage-root "$HUSK_STORE" save --format "$1" busybox:pipe |
 			"$HUSK" --storage-root "$2" load' _ "$f" "$S2"
 		[ "$status" -eq 0 ]
-		[ "$output" = "Loaded image: docker.io/library/busybox:pipe" ]
+		[ "$output" = "Loaded image: busybox:pipe" ]
 		[ "$(HUSK_STORE="$S2" records)" = "$(records)" ]
 	done
 	rm -rf "$S2"
@@ -513,7 +513,7 @@ blob_add() {
 	[ "$killed" = 1 ]
 	run hk load -i "$A"
 	[ "$status" -eq 0 ]
-	[ "$output" = "Loaded image: docker.io/library/big:1" ]
+	[ "$output" = "Loaded image: big:1" ]
 	[ -z "$(ls -A "$HUSK_STORE/tmp" 2>/dev/null)" ]
 	run hk save -o "$BATS_TEST_TMPDIR/again.tar" big:1
 	[ "$status" -eq 0 ]

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/husk/husk.h"
+#include "cli/husk/image_names.h"
 #include "cli/husk/platform_flag.h"
 #include "cli/husk/progress.h"
 #include "image/store.h"
@@ -25,7 +26,8 @@ static const struct arg_opt opts[] = {
                 "Load only the given platform variant (os[/arch[/variant]])"),
 };
 
-/* docker load's lines: "Loaded image: NAME" per name, "Loaded image ID: ID" for an image without one. */
+/* docker load's lines: "Loaded image: NAME" per name (familiar: "busybox:latest"), "Loaded image ID: ID"
+   for an image without one. */
 static void report(struct husk_store *s, const char *id)
 {
         struct husk_image img = { 0 };
@@ -33,9 +35,13 @@ static void report(struct husk_store *s, const char *id)
 
         if (husk_store_image_lookup(s, id, &img, &err) < 0 || !img.names || !img.names[0])
                 printf("Loaded image ID: %s\n", id);
-        else
-                for (size_t i = 0; img.names[i]; i++)
+        for (size_t i = 0; img.names && img.names[i]; i++) {
+                _cleanup_free_ char *repo = NULL, *tag = NULL;
+                if (husk_name_split(img.names[i], &repo, &tag) < 0)
                         printf("Loaded image: %s\n", img.names[i]);
+                else
+                        printf("Loaded image: %s:%s\n", husk_name_familiar(repo), tag);
+        }
         husk_image_free(&img);
 }
 
