@@ -103,6 +103,14 @@ static int load_manifest(struct oci_ctx *c, struct husk_load_pending *img, const
         return r;
 }
 
+static bool any_platform(const struct husk_index *idx)
+{
+        for (size_t i = 0; i < idx->n_manifests; i++)
+                if (idx->manifests[i].os || idx->manifests[i].architecture)
+                        return true;
+        return false;
+}
+
 /* d is a manifest or an index: follow indexes to the platform's manifest. */
 static int resolve(struct oci_ctx *c, struct husk_load_pending *img, const struct husk_descriptor *d,
                    const char *field, int depth, struct husk_error *err)
@@ -127,11 +135,16 @@ static int resolve(struct oci_ctx *c, struct husk_load_pending *img, const struc
                 return load_manifest(c, img, d, json, len, err);
 
         struct husk_index idx = { 0 };
-        const struct husk_descriptor *sel;
+        const struct husk_descriptor *sel = NULL;
         r = husk_index_parse(json, len, what, &idx, err);
-        if (r >= 0)
+        if (r >= 0 && !any_platform(&idx) && idx.n_manifests > 0) {
+                /* No entry states a platform (an index used as a list of one image): containerd takes
+                   such entries as matching any platform; so do we, the first. */
+                sel = &idx.manifests[0];
+        } else if (r >= 0) {
                 r = husk_index_select(&idx, c->platform->os, c->platform->architecture, c->platform->variant, what,
                                       &sel, err);
+        }
         if (r >= 0) {
                 char sub[64];
                 snprintf(sub, sizeof(sub), "index %.19s: manifest", d->digest);
