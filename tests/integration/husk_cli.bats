@@ -83,3 +83,27 @@ teardown() {
 	run "$HUSK" version
 	[[ "$output" != *"storage-root="* ]]
 }
+
+@test "husk: management groups list their commands; plumbing commands are hidden but answer" {
+	run "$HUSK" image
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Usage:  husk image COMMAND"* ]]
+	[[ "$output" == *"  ls          List images"* ]]
+	[[ "$output" == *"  rm          Remove one or more images"* ]]
+	run "$HUSK" image --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"  inspect     Display detailed information on one or more images"* ]]
+	run "$HUSK" image frob
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"'image frob' is not a husk command."* ]]
+	[[ "$output" == *"See 'husk image --help'."* ]]
+	run "$HUSK" container
+	[[ "$output" != *cleanup* ]]
+	run "$HUSK" help container cleanup
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Usage:  husk container cleanup"* ]]
+	run "$HUSK" help image ls
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Aliases:"*"husk images, husk image ls, husk image list"* ]]
+	[[ "$output" == *"-q, --quiet"* ]]
+}

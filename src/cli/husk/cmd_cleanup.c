@@ -39,6 +39,7 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
 
 const struct husk_cmd husk_cmd_cleanup = {
         .names = { "container cleanup" },
+        .hidden = true,
         .summary = "Release a container that exited and record its exit (run by its monitor)",
         .usage = "[OPTIONS] CONTAINER-ID EXIT-CODE",
         .opts = cleanup_opts,

@@ -65,6 +65,8 @@ static void print_commands(FILE *out, const char *prefix)
         size_t plen = strlen(prefix), n = 0;
         struct cmd_line lines[256];
         for (size_t i = 0; i < husk_n_commands && n < HUSK_ARRAY_SIZE(lines); i++) {
+                if (husk_commands[i]->hidden)
+                        continue;
                 for (const char *const *nm = husk_commands[i]->names; *nm; nm++) {
                         if (strncmp(*nm, prefix, plen) != 0 || strchr(*nm + plen, ' '))
                                 continue;

@@ -49,6 +49,7 @@ struct husk_cmd {
         size_t flags_size;              /* sizeof the command's flags struct (0: none) */
         int min_args, max_args;         /* positional arguments; max -1: any number */
         unsigned args_flags;            /* extra ARGS_*: ARGS_STOP_AT_POSITIONAL for `run IMAGE CMD...` */
+        bool hidden;                    /* husk's own plumbing (run by the monitor): left out of help lists */
         bool seal_exe;                  /* re-executed from a sealed copy first: it forks container
                                          * processes from this binary (runtime/exeseal.h) */
         /*
