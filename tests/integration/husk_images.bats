@@ -352,3 +352,20 @@ human4() {
 	[ -z "$(hk images -q)" ]
 	engine_assert_nothing_left
 }
+
+@test "system df: a container's writes are its size, reclaimable once it has stopped" {
+	load_busybox
+	CG_PARENT="/husktest-images-$$-${BATS_SUITE_TEST_NUMBER:-0}"
+	run hk run --cgroup-parent "$CG_PARENT" --name w busybox:test dd if=/dev/zero of=/big bs=1000 count=300
+	[ "$status" -eq 0 ]
+	run hk system df --format '{{.Type}} {{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}}'
+	[ "$status" -eq 0 ]
+	# 300 kB written (and nothing else of size): Docker's units, 4 digits.
+	[[ "${lines[1]}" =~ ^Containers\ 1\ 0\ 30[0-9](\.[0-9]+)?kB\ 30[0-9](\.[0-9]+)?kB\ \(100%\)$ ]]
+	[ "${lines[0]%% *}" = Images ]
+	[[ "${lines[0]}" == "Images 1 1 "* ]]
+	hk rm w
+	run hk system df --format '{{.Type}} {{.TotalCount}} {{.Size}}'
+	[ "${lines[1]}" = "Containers 0 0B" ]
+	engine_assert_nothing_left
+}

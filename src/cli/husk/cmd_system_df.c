@@ -125,9 +125,11 @@ static int containers_usage(struct husk_store *s, struct usage_row *ret, struct 
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                char upper[HUSK_CTR_ID_LEN + 16];
-                (void) snprintf(upper, sizeof(upper), "%s/upper", list[i].id);
-                uint64_t bytes = tree_bytes(husk_ctr_store_fd(cs), upper, 0, 0);
+                /* The overlay driver's writes are upper/; the copy driver's whole root is the container's. */
+                bool copy = list[i].driver && strcmp(list[i].driver, "copy") == 0;
+                char rw[HUSK_CTR_ID_LEN + 16];
+                (void) snprintf(rw, sizeof(rw), "%s/%s", list[i].id, copy ? "merged" : "upper");
+                uint64_t bytes = tree_bytes(husk_ctr_store_fd(cs), rw, 0, 0);
                 bool running = list[i].state == HUSK_CTR_RUNNING && !list[i].monitor_dead;
                 ret->total++;
                 ret->size += bytes;
