@@ -426,6 +426,33 @@ blob_add() {
 	rm -rf "$S2"
 }
 
+@test "save: several images in one archive (shared layers written once), loaded back with their names" {
+	local A="$BATS_TEST_TMPDIR/a.tar" T="$BATS_TEST_TMPDIR/rootfs.tar"
+	image_oci_archive "$A" busybox:one
+	hk load -i "$A" >/dev/null
+	image_rootfs_tar "$T"
+	hk import "$T" imported:1 >/dev/null
+	local f S
+	for f in docker-archive oci-archive; do
+		S="$BATS_TEST_TMPDIR/multi-$f.tar"
+		run hk save --format "$f" -o "$S" busybox:one imported:1 busybox:one
+		[ "$status" -eq 0 ]
+		# Every blob once, however many images share it.
+		[ -z "$(tar -tf "$S" | sort | uniq -d)" ]
+		local before
+		before="$(records | sort)"
+		rm -rf "$HUSK_STORE"
+		run hk load -i "$S"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"Loaded image: busybox:one"* ]]
+		[[ "$output" == *"Loaded image: imported:1"* ]]
+		[ "$(records | sort)" = "$before" ]
+	done
+	run skopeo inspect "docker-archive:$BATS_TEST_TMPDIR/multi-docker-archive.tar:docker.io/library/imported:1"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.Layers | length' <<<"$output")" = 1 ]
+}
+
 @test "load: truncated and corrupted archives are refused, naming the file and member; no image left" {
 	local A="$BATS_TEST_TMPDIR/a.tar" D="$BATS_TEST_TMPDIR/d.tar"
 	image_oci_archive "$A" busybox:x
@@ -451,6 +478,12 @@ blob_add() {
 	run hk load -i "$X"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"$big"* ]]
+	store_has_no_images
+	# A layout whose blob is a symlink out of it: resolved inside the layout, so not found.
+	ln -sf /etc/passwd "$X/blobs/sha256/$big"
+	run hk load -i "$X"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"$big: not in the archive"* ]]
 	store_has_no_images
 	# Docker archive: a layer missing, a layer changed (its diff_id no longer matches the config).
 	local Y="$BATS_TEST_TMPDIR/y"
