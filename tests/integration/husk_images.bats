@@ -27,13 +27,15 @@ load_busybox() {
 	hk load -q -i "$LAYOUT"
 }
 
-# load_variant NAME: a second image sharing both layers of busybox:test (only its config differs:
-# Cmd ["/bin/true"]), loaded as NAME (a ref.name of the layout, e.g. "busybox:other").
+# load_variant NAME [UMOCI-CONFIG-ARGS...]: a second image sharing both layers of busybox:test (only its
+# config differs: Cmd ["/bin/true"] and the arguments), loaded as NAME (a ref.name, e.g. "busybox:other").
 load_variant() {
-	local dir="$BATS_TEST_TMPDIR/variant"
+	local dir="$BATS_TEST_TMPDIR/variant" name="$1"
+	shift
 	rm -rf "$dir"
 	image_oci_layout "$dir"
-	umoci config --image "$dir:busybox:test" --tag "$1" --config.cmd /bin/true >/dev/null
+	umoci config --image "$dir:busybox:test" --tag "$name" --config.cmd /bin/true "$@" >/dev/null
+	set -- "$name"
 	# Only the new tag in the index: the load adds just this image.
 	jq --arg r "$1" '.manifests |= map(select(.annotations["org.opencontainers.image.ref.name"] == $r))' \
 		"$dir/index.json" >"$dir/index.new" && mv "$dir/index.new" "$dir/index.json"
@@ -157,6 +159,29 @@ human4() {
 	run hk images a b
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'"husk images" requires at most 1 argument.'* ]]
+}
+
+@test "images: before=, since= and label= filters" {
+	load_busybox
+	load_variant busybox:other --created 2030-01-02T03:04:05Z --config.label tier=web --config.label solo=
+	run hk images --format '{{.Tag}}'
+	[ "$output" = "$(printf 'other\ntest')" ]   # newest first
+	run hk images --format '{{.Tag}}' -f since=busybox:test
+	[ "$output" = other ]
+	run hk images --format '{{.Tag}}' -f before=busybox:other
+	[ "$output" = test ]
+	run hk images --format '{{.Tag}}' -f label=tier=web
+	[ "$output" = other ]
+	run hk images --format '{{.Tag}}' -f label=tier -f label=solo
+	[ "$output" = other ]
+	run hk images --format '{{.Tag}}' -f label=tier=db
+	[ -z "$output" ]
+	run hk images --format json -f label=tier=web
+	[ "$(echo "$output" | jq -r '.[0].RepoTags[0]')" = docker.io/library/busybox:other ]
+	[ "$(echo "$output" | jq length)" -eq 1 ]
+	run hk images -f before=nosuch:1
+	[ "$status" -eq 125 ]
+	[[ "$output" == "husk: filter before=nosuch:1: "*"nosuch"* ]]
 }
 
 @test "image inspect: Docker's JSON (Id, RepoTags, RepoDigests, Config, RootFS.Layers...), -f, missing images" {

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cli/husk/image_common.h"
+#include "cli/husk/image_filter.h"
 #include "cli/husk/image_names.h"
 #include "cli/husk/template.h"
 #include "cli/husk/units.h"
@@ -27,7 +28,8 @@ static const struct arg_opt opts[] = {
         ARG_OPT("all", "a", ARG_BOOL, struct flags, all, "Show all images (husk keeps no intermediate images: the same as without)"),
         ARG_OPT("digests", NULL, ARG_BOOL, struct flags, digests, "Show digests"),
         ARG_OPT("filter", "f", ARG_STRINGS, struct flags, filters,
-                "Filter output based on conditions provided (reference=PATTERN, dangling=true|false)"),
+                "Filter output based on conditions provided (reference=PATTERN, dangling=true|false, before=IMAGE, "
+                "since=IMAGE, label=KEY[=VALUE])"),
         ARG_OPT("format", NULL, ARG_STRING, struct flags, format,
                 "Format output: 'table', 'table TEMPLATE', 'json', or a template such as '{{.Repository}}:{{.Tag}}'"),
         ARG_OPT("no-trunc", NULL, ARG_BOOL, struct flags, no_trunc, "Don't truncate output"),
@@ -48,61 +50,6 @@ static const struct husk_fmt_field fields[N_FIELDS] = {
 };
 #define TABLE "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 #define TABLE_DIGESTS "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-
-struct filter {
-        char **references;      /* patterns, OR'ed; the positional REPOSITORY[:TAG] is one */
-        size_t n_references;
-        int dangling;           /* -1: no filter */
-};
-
-static void filter_done(struct filter *flt)
-{
-        free(flt->references);
-}
-
-static int parse_filters(const struct flags *f, const char *positional, struct filter *ret, struct husk_error *err)
-{
-        ret->dangling = -1;
-        ret->references = calloc(f->filters.n + 2, sizeof(char *));
-        if (!ret->references)
-                return husk_error_errno(err, ENOMEM, "filters");
-        if (positional)
-                ret->references[ret->n_references++] = (char *) positional;
-        for (size_t i = 0; i < f->filters.n; i++) {
-                const char *v = f->filters.v[i];
-                if (strncmp(v, "reference=", 10) == 0 && v[10]) {
-                        ret->references[ret->n_references++] = (char *) v + 10;
-                } else if (strcmp(v, "dangling=true") == 0 || strcmp(v, "dangling=1") == 0) {
-                        ret->dangling = 1;
-                } else if (strcmp(v, "dangling=false") == 0 || strcmp(v, "dangling=0") == 0) {
-                        ret->dangling = 0;
-                } else if (strncmp(v, "dangling=", 9) == 0) {
-                        return husk_error_set(err, EINVAL, "invalid filter 'dangling=%s': dangling takes true or false",
-                                              v + 9);
-                } else {
-                        return husk_error_set(err, EINVAL,
-                                              "invalid filter '%s' (husk images takes reference=PATTERN and dangling=true|false)", v);
-                }
-        }
-        return 0;
-}
-
-/* Does a row (repo/tag NULL: the image has no names) pass the filters? */
-static bool row_matches(const struct filter *flt, const char *repo, const char *tag)
-{
-        if (flt->dangling == 1 && repo)
-                return false;
-        if (flt->dangling == 0 && !repo)
-                return false;
-        if (flt->n_references == 0)
-                return true;
-        if (!repo)
-                return false;
-        for (size_t i = 0; i < flt->n_references; i++)
-                if (husk_name_match(flt->references[i], repo, tag))
-                        return true;
-        return false;
-}
 
 static int64_t created_of(const struct husk_image *img)
 {
@@ -202,29 +149,80 @@ static json_t *image_json(const struct husk_image *img)
         return o;
 }
 
-static int print_json(struct husk_image *imgs, size_t n, const struct filter *flt, struct husk_error *err)
+/* Does the image pass the image-wide filters (times, labels)? Its config is read only for labels. */
+static int image_matches(struct husk_store *s, const struct husk_image_filter *flt, const struct husk_image *img,
+                         bool *ret, struct husk_error *err)
 {
-        json_t *arr = json_array();
-        if (!arr)
-                return husk_error_errno(err, ENOMEM, "images");
+        json_t *cfg = NULL;
+        if (flt->n_labels > 0) {
+                int r = husk_cli_image_config_json(s, img->id, &cfg, err);
+                if (r < 0)
+                        return r;
+        }
+        *ret = husk_image_filter_image(flt, created_of(img), json_object_get(json_object_get(cfg, "config"), "Labels"));
+        json_decref(cfg);
+        return 0;
+}
+
+/* The names of an image that pass the row filters; an image without names is one row of NULLs. */
+struct row {
+        char *repo, *tag;
+};
+
+static void rows_free(struct row *rows, size_t n)
+{
         for (size_t i = 0; i < n; i++) {
-                bool any = false;
-                if (!imgs[i].names || !imgs[i].names[0])
-                        any = row_matches(flt, NULL, NULL);
-                for (char **nm = imgs[i].names; nm && *nm && !any; nm++) {
-                        _cleanup_free_ char *repo = NULL, *tag = NULL;
-                        if (husk_name_split(*nm, &repo, &tag) == 0)
-                                any = row_matches(flt, repo, tag);
-                }
-                if (any && json_array_append_new(arr, image_json(&imgs[i])) < 0) {
-                        json_decref(arr);
+                free(rows[i].repo);
+                free(rows[i].tag);
+        }
+        free(rows);
+}
+
+static int image_rows(const struct husk_image_filter *flt, const struct husk_image *img, struct row **ret,
+                      size_t *ret_n, struct husk_error *err)
+{
+        size_t n_names = 0;
+        while (img->names && img->names[n_names])
+                n_names++;
+        struct row *rows = calloc(n_names ? n_names : 1, sizeof(*rows));
+        if (!rows)
+                return husk_error_errno(err, ENOMEM, "images");
+        size_t n = 0;
+        if (n_names == 0 && husk_image_filter_row(flt, NULL, NULL))
+                n = 1;
+        for (size_t i = 0; i < n_names; i++) {
+                if (husk_name_split(img->names[i], &rows[n].repo, &rows[n].tag) < 0) {
+                        rows_free(rows, n);
                         return husk_error_errno(err, ENOMEM, "images");
                 }
+                if (husk_image_filter_row(flt, rows[n].repo, rows[n].tag)) {
+                        n++;
+                } else {
+                        free(rows[n].repo);
+                        free(rows[n].tag);
+                        rows[n] = (struct row) { 0 };
+                }
         }
-        int r = json_dumpf(arr, stdout, JSON_INDENT(4));
-        json_decref(arr);
-        if (r < 0 || puts("") < 0 || fflush(stdout) != 0)
-                return husk_error_errno(err, EIO, "write output");
+        *ret = rows;
+        *ret_n = n;
+        return 0;
+}
+
+/* before=/since= name images: their creation times. */
+static int resolve_times(struct husk_store *s, struct husk_image_filter *flt, struct husk_error *err)
+{
+        const char *names[2] = { flt->before, flt->since };
+        int64_t *times[2] = { &flt->before_time, &flt->since_time };
+        for (size_t i = 0; i < 2; i++) {
+                if (!names[i])
+                        continue;
+                struct husk_image img = { 0 };
+                int r = husk_store_image_lookup(s, names[i], &img, err);
+                if (r < 0)
+                        return husk_error_prefix(err, "filter %s=%s: ", i == 0 ? "before" : "since", names[i]);
+                *times[i] = created_of(&img);
+                husk_image_free(&img);
+        }
         return 0;
 }
 
@@ -232,9 +230,8 @@ static int run(struct husk_ctx *ctx, void *flags_, int argc, char **argv)
 {
         struct flags *f = flags_;
         struct husk_error err = { 0 };
-        _cleanup_(filter_done) struct filter flt = { 0 };
-        int r = parse_filters(f, argc ? argv[0] : NULL, &flt, &err);
-        if (r < 0)
+        _cleanup_(husk_image_filter_done) struct husk_image_filter flt = { 0 };
+        if (husk_image_filter_parse(f->filters.v, f->filters.n, argc ? argv[0] : NULL, &flt, &err) < 0)
                 return husk_fail(ctx, &err);
 
         const char *spec = f->quiet ? "{{.ID}}" : f->format;
@@ -244,7 +241,7 @@ static int run(struct husk_ctx *ctx, void *flags_, int argc, char **argv)
                 return husk_fail(ctx, &err);
 
         _cleanup_(husk_store_closep) struct husk_store *s = NULL;
-        if (husk_cli_store_open(ctx, true, &s, &err) < 0)
+        if (husk_cli_store_open(ctx, true, &s, &err) < 0 || resolve_times(s, &flt, &err) < 0)
                 return husk_fail(ctx, &err);
         struct husk_image *imgs = NULL;
         size_t n = 0;
@@ -253,33 +250,34 @@ static int run(struct husk_ctx *ctx, void *flags_, int argc, char **argv)
         if (n > 1)
                 qsort(imgs, n, sizeof(*imgs), by_created);
 
-        if (json) {
-                r = print_json(imgs, n, &flt, &err);
-                husk_image_list_free(imgs, n);
-                return r < 0 ? husk_fail(ctx, &err) : 0;
-        }
+        json_t *arr = json ? json_array() : NULL;
+        int r = json && !arr ? husk_error_errno(&err, ENOMEM, "images") : 0;
         int64_t now = (int64_t) time(NULL);
         for (size_t i = 0; i < n && r >= 0; i++) {
+                bool ok = false;
+                struct row *rows = NULL;
+                size_t n_rows = 0;
+                if ((r = image_matches(s, &flt, &imgs[i], &ok, &err)) < 0 || !ok ||
+                    (r = image_rows(&flt, &imgs[i], &rows, &n_rows, &err)) < 0)
+                        continue;
+                /* JSON: one entry per image with any row left; tables and templates: a line per row. */
+                if (json && n_rows > 0 && json_array_append_new(arr, image_json(&imgs[i])) < 0)
+                        r = husk_error_errno(&err, ENOMEM, "images");
                 struct row_text t;
                 row_text(&imgs[i], f->no_trunc, now, &t);
-                if (!imgs[i].names || !imgs[i].names[0]) {
-                        if (row_matches(&flt, NULL, NULL))
-                                r = add_row(fmt, &imgs[i], NULL, NULL, &t, &err);
-                        continue;
-                }
-                for (char **nm = imgs[i].names; *nm && r >= 0; nm++) {
-                        _cleanup_free_ char *repo = NULL, *tag = NULL;
-                        r = husk_name_split(*nm, &repo, &tag);
-                        if (r < 0)
-                                r = husk_error_errno(&err, ENOMEM, "images");
-                        else if (row_matches(&flt, repo, tag))
-                                r = add_row(fmt, &imgs[i], repo, tag, &t, &err);
-                }
+                for (size_t k = 0; !json && k < n_rows && r >= 0; k++)
+                        r = add_row(fmt, &imgs[i], rows[k].repo, rows[k].tag, &t, &err);
+                rows_free(rows, n_rows);
         }
         husk_image_list_free(imgs, n);
-        if (r < 0 || husk_format_flush(fmt, stdout, &err) < 0)
-                return husk_fail(ctx, &err);
-        return 0;
+        if (r >= 0 && json) {
+                if (json_dumpf(arr, stdout, JSON_INDENT(4)) < 0 || puts("") < 0 || fflush(stdout) != 0)
+                        r = husk_error_errno(&err, EIO, "write output");
+        } else if (r >= 0) {
+                r = husk_format_flush(fmt, stdout, &err);
+        }
+        json_decref(arr);
+        return r < 0 ? husk_fail(ctx, &err) : 0;
 }
 
 const struct husk_cmd husk_cmd_images = {
