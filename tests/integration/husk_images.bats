@@ -394,3 +394,29 @@ human4() {
 	[ "${lines[1]}" = "Containers 0 0B" ]
 	engine_assert_nothing_left
 }
+
+@test "system df -v: each image's shared and unique bytes and containers; each container's writes" {
+	load_busybox
+	load_variant busybox:other
+	hk tag busybox:test me/bb:v1
+	CG_PARENT="/husktest-images-$$-${BATS_SUITE_TEST_NUMBER:-0}"
+	run hk run --cgroup-parent "$CG_PARENT" --name w busybox:test dd if=/dev/zero of=/big bs=1000 count=200
+	[ "$status" -eq 0 ]
+	run hk system df -v
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Images space usage:" ]
+	[[ "${lines[1]}" =~ ^REPOSITORY\ +TAG\ +IMAGE\ ID\ +CREATED\ +SIZE\ +SHARED\ SIZE\ +UNIQUE\ SIZE\ +CONTAINERS$ ]]
+	# Both images have the same two layers: all shared, nothing unique; busybox:test has the container.
+	local size
+	size="$(human4 "$(hk images --format json | jq '.[0].Size')")"
+	[[ "$output" =~ busybox\ +test\ +[0-9a-f]{12}\ +.*\ ago\ +$size\ +$size\ +0B\ +1 ]]
+	[[ "$output" =~ me/bb\ +v1\ +[0-9a-f]{12}\ +.*\ ago\ +$size\ +$size\ +0B\ +1 ]]
+	[[ "$output" =~ busybox\ +other\ +[0-9a-f]{12}\ +.*\ ago\ +$size\ +$size\ +0B\ +0 ]]
+	[[ "$output" == *"Containers space usage:"* ]]
+	[[ "$output" =~ [0-9a-f]{12}\ +busybox:test\ +200kB\ +.*\ ago\ +exited\ +w ]]
+	[[ "$output" == *"Local Volumes space usage:"* ]]
+	run hk system df -v --format json
+	[ "$status" -eq 125 ]
+	hk rm w
+	engine_assert_nothing_left
+}

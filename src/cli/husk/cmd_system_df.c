@@ -1,32 +1,32 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * `husk system df`: Docker's TYPE TOTAL ACTIVE SIZE RECLAIMABLE table. Images: the unpacked layers, each
- * counted once however many images share it (the compressed blobs kept for save/push are not in Docker's
- * numbers either); active: images some container uses; reclaimable: the bytes of layers that no such image
- * has. Containers: the engine's records, their writable layers (upper/) as size, running ones active.
- * Local Volumes: husk has no volumes yet (0 until the engine makes them).
+ * `husk system df [-v]`: Docker's TYPE TOTAL ACTIVE SIZE RECLAIMABLE table (system_df.c gathers the
+ * numbers). Images: the unpacked layers, each counted once however many images share it (the compressed
+ * blobs kept for save/push are not in Docker's numbers either); active: images some container uses;
+ * reclaimable: the bytes of layers no such image has. Containers: the engine's records, their writes as
+ * size, running ones active. Local Volumes: husk has no volumes yet (0 until the engine makes them).
+ * -v lists each image (shared and unique bytes, containers) and each container.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 
 #include "cli/husk/image_common.h"
+#include "cli/husk/image_names.h"
+#include "cli/husk/system_df.h"
 #include "cli/husk/template.h"
 #include "cli/husk/units.h"
-#include "engine/container.h"
 #include "util/cleanup.h"
 
 struct flags {
         const char *format;
+        bool verbose;
 };
 
 static const struct arg_opt opts[] = {
         ARG_OPT("format", NULL, ARG_STRING, struct flags, format,
                 "Format output: 'table', 'json', or a template ({{.Type}} {{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}})"),
+        ARG_OPT("verbose", "v", ARG_BOOL, struct flags, verbose, "Show detailed information on space usage"),
 };
 
 enum { F_TYPE, F_TOTAL, F_ACTIVE, F_SIZE, F_RECLAIMABLE, N_FIELDS };
@@ -42,105 +42,6 @@ static const struct husk_fmt_field fields[N_FIELDS] = {
 struct usage_row {
         uint64_t total, active, size, reclaimable;
 };
-
-/* Apparent bytes of the files under dirfd/name (not following symlinks, not leaving the filesystem). */
-static uint64_t tree_bytes(int dirfd, const char *name, dev_t dev, int depth)
-{
-        struct stat st;
-        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || (dev && st.st_dev != dev))
-                return 0;
-        if (!S_ISDIR(st.st_mode))
-                return S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) ? (uint64_t) st.st_size : 0;
-        if (depth > 256)
-                return 0;
-        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return 0;
-        }
-        uint64_t sum = 0;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                        sum += tree_bytes(fd, de->d_name, st.st_dev, depth + 1);
-        return sum;
-}
-
-static int images_usage(struct husk_store *s, char **in_use, struct usage_row *ret, struct husk_error *err)
-{
-        struct husk_store_usage u;
-        int r = husk_store_usage(s, &u, err);
-        if (r < 0)
-                return r;
-        struct husk_image *imgs = NULL;
-        size_t n = 0;
-        r = husk_store_image_list(s, &imgs, &n, err);
-        if (r < 0)
-                return r;
-        /* The layers of active images, each once: what pruning could not free. */
-        _cleanup_strv_ char **active_layers = calloc(1, sizeof(char *));
-        size_t n_active_layers = 0;
-        uint64_t active_bytes = 0;
-        *ret = (struct usage_row) { .total = u.images, .size = u.images_bytes };
-        for (size_t i = 0; i < n && active_layers; i++) {
-                if (!husk_cli_strv_contains(in_use, imgs[i].id))
-                        continue;
-                ret->active++;
-                for (char **l = imgs[i].layers; l && *l && active_layers; l++) {
-                        struct husk_layer_info info;
-                        struct husk_error ignored = { 0 };
-                        if (husk_cli_strv_contains(active_layers, *l) || husk_store_layer_get(s, *l, &info, &ignored) < 0)
-                                continue;
-                        char **v = realloc(active_layers, (n_active_layers + 2) * sizeof(char *));
-                        if (!v)
-                                break;
-                        active_layers = v;
-                        active_layers[n_active_layers] = strdup(*l);
-                        if (!active_layers[n_active_layers])
-                                break;
-                        active_layers[++n_active_layers] = NULL;
-                        active_bytes += info.size;
-                }
-        }
-        husk_image_list_free(imgs, n);
-        if (!active_layers)
-                return husk_error_errno(err, ENOMEM, "system df");
-        ret->reclaimable = ret->size > active_bytes ? ret->size - active_bytes : 0;
-        return 0;
-}
-
-static int containers_usage(struct husk_store *s, struct usage_row *ret, struct husk_error *err)
-{
-        *ret = (struct usage_row) { 0 };
-        _cleanup_(husk_ctr_store_closep) struct husk_ctr_store *cs = NULL;
-        struct husk_error ignored = { 0 };
-        if (husk_ctr_store_open(husk_store_root(s), false, &cs, &ignored) < 0)
-                return 0;       /* no containers/ yet */
-        struct husk_ctr *list = NULL;
-        size_t n = 0;
-        int r = husk_ctr_list(cs, &list, &n, err);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                /* The overlay driver's writes are upper/; the copy driver's whole root is the container's. */
-                bool copy = list[i].driver && strcmp(list[i].driver, "copy") == 0;
-                char rw[HUSK_CTR_ID_LEN + 16];
-                (void) snprintf(rw, sizeof(rw), "%s/%s", list[i].id, copy ? "merged" : "upper");
-                uint64_t bytes = tree_bytes(husk_ctr_store_fd(cs), rw, 0, 0);
-                bool running = list[i].state == HUSK_CTR_RUNNING && !list[i].monitor_dead;
-                ret->total++;
-                ret->size += bytes;
-                if (running)
-                        ret->active++;
-                else
-                        ret->reclaimable += bytes;
-        }
-        husk_ctr_list_free(list, n);
-        return 0;
-}
 
 static int add(struct husk_format *fmt, const char *type, const struct usage_row *u, struct husk_error *err)
 {
@@ -158,26 +59,120 @@ static int add(struct husk_format *fmt, const char *type, const struct usage_row
         return husk_format_add(fmt, v, err);
 }
 
+static int summary(const struct flags *f, const struct husk_df *df, struct husk_error *err)
+{
+        bool json = husk_format_is_json(f->format);
+        _cleanup_(husk_format_freep) struct husk_format *fmt = NULL;
+        int r = husk_format_new(json ? "{{json .}}" : f->format, TABLE, fields, N_FIELDS, &fmt, err);
+        if (r < 0)
+                return r;
+        struct usage_row images = { .total = df->n_imgs, .size = df->layers_bytes }, containers = { 0 }, volumes = { 0 };
+        for (size_t i = 0; i < df->n_imgs; i++)
+                images.active += df->img_containers[i] > 0;
+        images.reclaimable = df->layers_bytes - df->active_layers_bytes;
+        for (size_t i = 0; i < df->n_ctrs; i++) {
+                bool running = df->ctrs[i].state == HUSK_CTR_RUNNING && !df->ctrs[i].monitor_dead;
+                containers.total++;
+                containers.size += df->ctr_size[i];
+                if (running)
+                        containers.active++;
+                else
+                        containers.reclaimable += df->ctr_size[i];
+        }
+        if ((r = add(fmt, "Images", &images, err)) < 0 || (r = add(fmt, "Containers", &containers, err)) < 0 ||
+            (r = add(fmt, "Local Volumes", &volumes, err)) < 0)
+                return r;
+        return husk_format_flush(fmt, stdout, err);
+}
+
+/* -v: the images, one row per name as `images` shows them. */
+static int verbose_images(const struct husk_df *df, int64_t now, struct husk_error *err)
+{
+        static const struct husk_fmt_field vf[] = {
+                { "Repository", "REPOSITORY", false }, { "Tag", "TAG", false },        { "ID", "IMAGE ID", false },
+                { "CreatedSince", "CREATED", false },  { "Size", "SIZE", false },      { "SharedSize", "SHARED SIZE", false },
+                { "UniqueSize", "UNIQUE SIZE", false }, { "Containers", "CONTAINERS", false },
+        };
+        _cleanup_(husk_format_freep) struct husk_format *fmt = NULL;
+        int r = husk_format_new("table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t"
+                                "{{.UniqueSize}}\t{{.Containers}}", "", vf, HUSK_ARRAY_SIZE(vf), &fmt, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < df->n_imgs && r >= 0; i++) {
+                const struct husk_image *img = &df->imgs[i];
+                char id[HUSK_DIGEST_LEN], since[64], size[32], shared[32], unique[32], n[16];
+                int64_t created = 0;
+                if (!img->created || husk_parse_rfc3339(img->created, &created) < 0)
+                        created = 0;
+                husk_cli_image_id(img->id, false, id, sizeof(id));
+                husk_time_ago(since, sizeof(since), created, now);
+                husk_human_size(size, sizeof(size), (double) img->size, 4);
+                husk_human_size(shared, sizeof(shared), (double) df->img_shared[i], 4);
+                husk_human_size(unique, sizeof(unique),
+                                (double) (img->size > df->img_shared[i] ? img->size - df->img_shared[i] : 0), 4);
+                (void) snprintf(n, sizeof(n), "%u", df->img_containers[i]);
+                for (size_t k = 0; r >= 0 && (k == 0 || (img->names && img->names[k])); k++) {
+                        _cleanup_free_ char *repo = NULL, *tag = NULL;
+                        if (img->names && img->names[k] && husk_name_split(img->names[k], &repo, &tag) < 0)
+                                return husk_error_errno(err, ENOMEM, "system df");
+                        const char *v[] = { repo ? husk_name_familiar(repo) : "<none>", tag ? tag : "<none>", id, since,
+                                            size, shared, unique, n };
+                        r = husk_format_add(fmt, v, err);
+                }
+        }
+        printf("Images space usage:\n\n");
+        return r < 0 ? r : husk_format_flush(fmt, stdout, err);
+}
+
+/* -v: the containers, their writes as size. */
+static int verbose_containers(const struct husk_df *df, int64_t now, struct husk_error *err)
+{
+        static const struct husk_fmt_field vf[] = {
+                { "ID", "CONTAINER ID", false }, { "Image", "IMAGE", false },     { "Size", "SIZE", false },
+                { "RunningFor", "CREATED", false }, { "State", "STATUS", false }, { "Names", "NAMES", false },
+        };
+        _cleanup_(husk_format_freep) struct husk_format *fmt = NULL;
+        int r = husk_format_new("table {{.ID}}\t{{.Image}}\t{{.Size}}\t{{.RunningFor}}\t{{.State}}\t{{.Names}}", "", vf,
+                                HUSK_ARRAY_SIZE(vf), &fmt, err);
+        for (size_t i = 0; i < df->n_ctrs && r >= 0; i++) {
+                const struct husk_ctr *c = &df->ctrs[i];
+                char id[16], size[32], since[64];
+                (void) snprintf(id, sizeof(id), "%.12s", c->id);
+                husk_human_size(size, sizeof(size), (double) df->ctr_size[i], 4);
+                husk_time_ago(since, sizeof(since), c->created / 1000000000, now);
+                const char *state = c->state == HUSK_CTR_RUNNING && c->monitor_dead ? "exited"
+                                                                                   : husk_ctr_state_to_string(c->state);
+                const char *v[] = { id, c->image ? c->image : "", size, since, state, c->name ? c->name : "" };
+                r = husk_format_add(fmt, v, err);
+        }
+        printf("\nContainers space usage:\n\n");
+        return r < 0 ? r : husk_format_flush(fmt, stdout, err);
+}
+
 static int run(struct husk_ctx *ctx, void *flags_, int argc, char **argv)
 {
         struct flags *f = flags_;
         (void) argc;
         (void) argv;
         struct husk_error err = { 0 };
-        bool json = husk_format_is_json(f->format);
-        _cleanup_(husk_format_freep) struct husk_format *fmt = NULL;
-        if (husk_format_new(json ? "{{json .}}" : f->format, TABLE, fields, N_FIELDS, &fmt, &err) < 0)
-                return husk_fail(ctx, &err);
-
+        if (f->verbose && f->format)
+                return husk_usage_error(ctx, "--format and --verbose cannot be combined (husk has no template for -v)");
+        if (f->format && !husk_format_is_json(f->format)) {
+                /* A bad template is reported before any I/O. */
+                _cleanup_(husk_format_freep) struct husk_format *check = NULL;
+                if (husk_format_new(f->format, TABLE, fields, N_FIELDS, &check, &err) < 0)
+                        return husk_fail(ctx, &err);
+        }
         _cleanup_(husk_store_closep) struct husk_store *s = NULL;
-        _cleanup_strv_ char **in_use = NULL;
-        struct usage_row images, containers, volumes = { 0 };
-        if (husk_cli_store_open_in_use(ctx, true, &s, &in_use, &err) < 0 || images_usage(s, in_use, &images, &err) < 0 ||
-            containers_usage(s, &containers, &err) < 0)
+        _cleanup_(husk_df_done) struct husk_df df = { 0 };
+        if (husk_cli_store_open(ctx, true, &s, &err) < 0 || husk_df_collect(s, &df, &err) < 0)
                 return husk_fail(ctx, &err);
-        if (add(fmt, "Images", &images, &err) < 0 || add(fmt, "Containers", &containers, &err) < 0 ||
-            add(fmt, "Local Volumes", &volumes, &err) < 0 || husk_format_flush(fmt, stdout, &err) < 0)
+        if (!f->verbose)
+                return summary(f, &df, &err) < 0 ? husk_fail(ctx, &err) : 0;
+        int64_t now = (int64_t) time(NULL);
+        if (verbose_images(&df, now, &err) < 0 || verbose_containers(&df, now, &err) < 0)
                 return husk_fail(ctx, &err);
+        printf("\nLocal Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n");
         return 0;
 }
 
