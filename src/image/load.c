@@ -129,6 +129,8 @@ static int read_plan(struct husk_store *s, const char *path, const struct husk_l
                 r = husk_load_docker(s, src, plan, err);
         else
                 r = husk_load_oci(s, src, &opts->platform, plan, err);
+        if (r >= 0)
+                r = husk_load_source_fetch(src, err);
         if (r < 0)
                 return r;
         if (opts->name && plan->n_images > 1)

@@ -38,7 +38,7 @@ static int load_image(struct husk_store *s, struct husk_load_source *src, const 
         }
 
         snprintf(field, sizeof(field), "manifest.json: [%zu].Config", idx);
-        r = husk_load_source_blob(src, ai->config, NULL, field, config, &config_size, err);
+        r = husk_load_source_blob(src, ai->config, NULL, field, true, config, &config_size, err);
         if (r < 0)
                 return r;
         r = husk_load_pending_set_config(s, img, config, ai->n_layers, err);
@@ -52,7 +52,7 @@ static int load_image(struct husk_store *s, struct husk_load_source *src, const 
         for (size_t i = 0; i < ai->n_layers; i++) {
                 char digest[HUSK_DIGEST_LEN];
                 snprintf(field, sizeof(field), "manifest.json: [%zu].Layers[%zu]", idx, i);
-                r = husk_load_source_blob(src, ai->layers[i], NULL, field, digest, &sizes[i], err);
+                r = husk_load_source_blob(src, ai->layers[i], NULL, field, false, digest, &sizes[i], err);
                 if (r < 0)
                         return r;
                 img->layer_bytes += (uint64_t) sizes[i];

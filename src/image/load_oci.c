@@ -54,7 +54,7 @@ static int fetch(struct oci_ctx *c, const struct husk_descriptor *d, const char 
 
         if (asprintf(&path, "blobs/sha256/%s", husk_digest_hex(d->digest)) < 0)
                 return husk_error_errno(err, ENOMEM, "%s", field);
-        r = husk_load_source_blob(c->src, path, d->digest, field, digest, &size, err);
+        r = husk_load_source_blob(c->src, path, d->digest, field, read, digest, &size, err);
         if (r < 0)
                 return r;
         if (d->size >= 0 && size != d->size)

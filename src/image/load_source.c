@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What a load reads from: a tar (optionally compressed; a file or stdin) or a directory holding an OCI
- * layout. A tar is read once, front to back, with libarchive: its members come in any order (docker
- * save writes manifest.json last), so every member that may be a blob is streamed into the store's
- * blob writer as it passes (verified against its name when that is "blobs/sha256/<hex>", digested
- * otherwise) and only the few small metadata documents are kept in memory. What the images do not
- * reference is left to GC. A directory is read on demand: only the blobs asked for, each opened
- * beneath the layout's root (no symlink out of it).
+ * layout. A tar is read front to back with libarchive: its members come in any order (docker save
+ * writes manifest.json last), so every member that may be a blob is streamed into the store's blob
+ * writer as it passes (verified against its name when that is "blobs/sha256/<hex>", digested
+ * otherwise) and only the few small metadata documents are kept in memory.
+ * Except, in an uncompressed tar file (what docker save and skopeo write), the large members named by
+ * their digest: those are skipped (a seek) and only the ones the chosen images reference and the store
+ * lacks are read, in a second pass (husk_load_source_fetch). So the other platforms' layers of a
+ * multi-platform archive, or layers the store has already, cost nothing; a compressed tar or a pipe
+ * cannot be read twice cheaply and is ingested whole, what the images do not reference left to GC.
+ * A directory is read on demand: only the blobs asked for, each opened beneath the layout's root (no
+ * symlink out of it).
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -23,6 +28,9 @@
 
 #define COPY_CHUNK (1u << 20)
 #define ALIAS_DEPTH_MAX 16
+/* Members up to this size are ingested in the first pass whatever they are: manifests, configs and
+   indexes are needed at once and small. */
+#define DEFER_MIN (1u << 20)
 
 /* The metadata documents kept in memory, by canonical member name. */
 static const char *const doc_names[] = { "oci-layout", "index.json", "manifest.json", "repositories" };
@@ -30,8 +38,10 @@ static const char *const doc_names[] = { "oci-layout", "index.json", "manifest.j
 struct member {
         char *path;                     /* canonical */
         char *link;                     /* alias of another member (a tar symlink or hard link), or NULL */
-        char digest[HUSK_DIGEST_LEN];   /* "" until ingested */
+        char digest[HUSK_DIGEST_LEN];   /* "" until ingested; the name's for a deferred member */
         int64_t size;
+        bool deferred;                  /* skipped in the first pass: not in the store (yet) */
+        bool wanted;                    /* deferred, and an image needs it: the second pass reads it */
 };
 
 struct doc {
@@ -43,6 +53,8 @@ struct doc {
 struct husk_load_source {
         struct husk_store *store;
         char *what;                     /* the file as named in errors */
+        char *path;                     /* the tar file, to read again; NULL for stdin and directories */
+        bool may_defer;                 /* an uncompressed tar file: large blobs skipped at first */
         const struct husk_progress *progress;
         int dirfd;                      /* a layout directory, or -1 for a tar */
         struct doc docs[HUSK_ARRAY_SIZE(doc_names)];
@@ -55,6 +67,7 @@ void husk_load_source_free(struct husk_load_source *src)
         if (!src)
                 return;
         free(src->what);
+        free(src->path);
         if (src->dirfd >= 0)
                 (void) close(src->dirfd);
         for (size_t i = 0; i < HUSK_ARRAY_SIZE(src->docs); i++)
@@ -104,6 +117,7 @@ static struct member *member_add(struct husk_load_source *src, char *path)
                 m->link = NULL;
                 m->digest[0] = '\0';
                 m->size = 0;
+                m->deferred = m->wanted = false;
                 return m;
         }
         if (src->n_members == src->cap_members) {
@@ -332,9 +346,19 @@ static int tar_member(struct husk_load_source *src, struct archive *a, struct ar
                 return tar_read_doc(src, a, e, &src->docs[d], path, err);
         if (is_legacy_metadata(path))
                 return 0;
+        char named[HUSK_DIGEST_LEN];
+        digest_from_name(path, named);
         struct member *m = member_add(src, steal_ptr(path));
         if (!m)
                 return husk_error_errno(err, ENOMEM, "%s", src->what);
+        int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+        /* The filter is known once the first header is read: "none" is the only one a seek skips. */
+        if (src->may_defer && archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE && named[0] && size > DEFER_MIN) {
+                memcpy(m->digest, named, HUSK_DIGEST_LEN);
+                m->size = size;
+                m->deferred = true;
+                return 0; /* its data is skipped by the next archive_read_next_header */
+        }
         return tar_ingest(src, a, e, m, err);
 }
 
@@ -344,7 +368,7 @@ static void archive_freep(struct archive **a)
                 (void) archive_read_free(*a);
 }
 
-static int tar_read_all(struct husk_load_source *src, const char *path, struct husk_error *err)
+static int tar_open(struct husk_load_source *src, const char *path, struct archive **ret, struct husk_error *err)
 {
         _cleanup_(archive_freep) struct archive *a = archive_read_new();
         int r;
@@ -362,7 +386,17 @@ static int tar_read_all(struct husk_load_source *src, const char *path, struct h
                 r = archive_read_open_filename(a, path, COPY_CHUNK);
         if (r != ARCHIVE_OK)
                 return tar_error(src, a, NULL, err);
+        *ret = steal_ptr(a);
+        return 0;
+}
 
+static int tar_read_all(struct husk_load_source *src, const char *path, struct husk_error *err)
+{
+        _cleanup_(archive_freep) struct archive *a = NULL;
+        int r = tar_open(src, path, &a, err);
+
+        if (r < 0)
+                return r;
         for (size_t n = 0;; n++) {
                 struct archive_entry *e;
                 r = archive_read_next_header(a, &e);
@@ -377,6 +411,49 @@ static int tar_read_all(struct husk_load_source *src, const char *path, struct h
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+/* The second pass: the wanted deferred members ingested (verified against their names). */
+static int tar_fetch(struct husk_load_source *src, struct husk_error *err)
+{
+        _cleanup_(archive_freep) struct archive *a = NULL;
+        size_t left = 0;
+        int r;
+
+        for (size_t i = 0; i < src->n_members; i++)
+                left += src->members[i].wanted;
+        if (left == 0)
+                return 0;
+        r = tar_open(src, src->path, &a, err);
+        if (r < 0)
+                return r;
+        while (left > 0) {
+                struct archive_entry *e;
+                _cleanup_free_ char *path = NULL;
+                r = archive_read_next_header(a, &e);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r < ARCHIVE_WARN)
+                        return tar_error(src, a, NULL, err);
+                if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
+                    husk_archive_path_clean(archive_entry_pathname(e) ? archive_entry_pathname(e) : "", &path) < 0)
+                        continue;
+                struct member *m = member_find(src, path);
+                if (!m || !m->wanted)
+                        continue;
+                char expected[HUSK_DIGEST_LEN];
+                memcpy(expected, m->digest, HUSK_DIGEST_LEN);
+                r = tar_ingest(src, a, e, m, err);
+                if (r < 0)
+                        return r;
+                if (strcmp(expected, m->digest) != 0) /* the writer verified it; a belt to its braces */
+                        return husk_error_set(err, EINVAL, "%s: %s: digest changed", src->what, m->path);
+                m->wanted = m->deferred = false;
+                left--;
+        }
+        if (left > 0)
+                return husk_error_set(err, EIO, "%s: changed while being read (%zu members gone)", src->what, left);
         return 0;
 }
 
@@ -496,11 +573,22 @@ int husk_load_source_open(struct husk_store *s, const char *path, const struct h
                         return 0;
                 }
         }
+        if (strcmp(path, "-") != 0 && S_ISREG(st.st_mode)) {
+                src->path = strdup(path);
+                if (!src->path)
+                        return husk_error_errno(err, ENOMEM, "load %s", path);
+                src->may_defer = true;
+        }
         r = tar_read_all(src, path, err);
         if (r < 0)
                 return r;
         *ret = steal_ptr(src);
         return 0;
+}
+
+int husk_load_source_fetch(struct husk_load_source *src, struct husk_error *err)
+{
+        return src->dirfd >= 0 ? 0 : tar_fetch(src, err);
 }
 
 int husk_load_source_doc(const struct husk_load_source *src, const char *name, const char **ret, size_t *ret_len)
@@ -515,8 +603,8 @@ int husk_load_source_doc(const struct husk_load_source *src, const char *name, c
 }
 
 int husk_load_source_blob(struct husk_load_source *src, const char *path, const char *expected,
-                          const char *field, char ret_digest[static HUSK_DIGEST_LEN], int64_t *ret_size,
-                          struct husk_error *err)
+                          const char *field, bool need_bytes, char ret_digest[static HUSK_DIGEST_LEN],
+                          int64_t *ret_size, struct husk_error *err)
 {
         _cleanup_free_ char *clean = NULL;
         struct member *m;
@@ -554,6 +642,14 @@ int husk_load_source_blob(struct husk_load_source *src, const char *path, const 
         if (expected && strcmp(expected, m->digest) != 0)
                 return husk_error_set(err, EINVAL, "%s: %s: %s has digest %s, not %s", src->what, field, path,
                                       m->digest, expected);
+        if (m->deferred && husk_blob_exists(src->store, m->digest)) {
+                m->deferred = m->wanted = false;
+        } else if (m->deferred) {
+                m->wanted = true;
+                /* A document (a manifest or config over DEFER_MIN) is read at once: a pass of its own. */
+                if (need_bytes && (r = tar_fetch(src, err)) < 0)
+                        return r;
+        }
         memcpy(ret_digest, m->digest, HUSK_DIGEST_LEN);
         if (ret_size)
                 *ret_size = m->size;

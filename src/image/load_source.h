@@ -37,8 +37,12 @@ int husk_load_source_doc(const struct husk_load_source *src, const char *name, c
 /*
  * The member at path (links followed) as a blob in the store: its digest and size. expected (may be
  * NULL) is the digest it must have. field names who refers to it in errors ("manifest.json: [0].Layers[1]");
- * -ENOENT "...: not in the archive".
+ * -ENOENT "...: not in the archive". A large member of an uncompressed tar file that the store lacks is
+ * only marked wanted (its digest is its name's, verified when read) unless need_bytes: then it is read
+ * now; husk_load_source_fetch reads the others.
  */
 int husk_load_source_blob(struct husk_load_source *src, const char *path, const char *expected,
-                          const char *field, char ret_digest[static HUSK_DIGEST_LEN], int64_t *ret_size,
-                          struct husk_error *err);
+                          const char *field, bool need_bytes, char ret_digest[static HUSK_DIGEST_LEN],
+                          int64_t *ret_size, struct husk_error *err);
+/* The members marked wanted read into the store: a second pass over the tar file (none if nothing is). */
+int husk_load_source_fetch(struct husk_load_source *src, struct husk_error *err);

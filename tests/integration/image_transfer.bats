@@ -213,10 +213,18 @@ blob_add() {
 	m="$(image_manifest_digest "$L")"
 	msize="$(stat -c %s "$(image_blob_path "$L" "$m")")"
 	cfg="$(image_config_digest "$L")"
-	# The other platform's image: the same layers under a config that says so.
-	jq -c --arg a "$OTHER_ARCH" '.architecture = $a' "$(image_blob_path "$L" "$cfg")" >"$L/c"
+	# The other platform's image: the host's layers plus one of its own (2 MiB of random data, so that
+	# an archive reader can skip it), under a config that says so.
+	local R="$BATS_TEST_TMPDIR/other" other_layer other_lsize other_diff
+	mkdir -p "$R" && head -c $((2 << 20)) /dev/urandom >"$R/blob"
+	tar -C "$R" -cf "$L/t" blob && other_diff="$(digest_of "$L/t")" && gzip -c "$L/t" >"$L/g" && rm "$L/t"
+	read -r other_layer other_lsize < <(blob_add "$L" "$L/g")
+	jq -c --arg a "$OTHER_ARCH" --arg d "$other_diff" '.architecture = $a | .rootfs.diff_ids += [$d]' \
+		"$(image_blob_path "$L" "$cfg")" >"$L/c"
 	read -r other_cfg size < <(blob_add "$L" "$L/c")
-	jq -c --arg d "$other_cfg" --argjson s "$size" '.config.digest = $d | .config.size = $s' \
+	jq -c --arg d "$other_cfg" --argjson s "$size" --arg l "$other_layer" --argjson ls "$other_lsize" '
+		.config.digest = $d | .config.size = $s |
+		.layers += [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $l, size: $ls}]' \
 		"$(image_blob_path "$L" "$m")" >"$L/m"
 	read -r other_m other_msize < <(blob_add "$L" "$L/m")
 	# index.json: both, each with its platform (the other listed first).
@@ -260,6 +268,26 @@ blob_add() {
 	[[ "$output" == *riscv64* ]]
 	[[ "$output" == *"$OTHER_ARCH"* ]]
 	store_has_no_images
+	# The directory is read on demand, an uncompressed tar of it in two passes: either way the other
+	# platform's layer is never read into the store; a compressed tar is read whole, once.
+	rm -rf "$HUSK_STORE"
+	hk load -i "$L" >/dev/null
+	[ ! -e "$(image_blob_path "$HUSK_STORE" "$other_layer")" ]
+	tar -C "$L" -cf "$BATS_TEST_TMPDIR/multi.tar" .
+	rm -rf "$HUSK_STORE"
+	run hk load -i "$BATS_TEST_TMPDIR/multi.tar"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: busybox:nested" ]
+	[ ! -e "$(image_blob_path "$HUSK_STORE" "$other_layer")" ]
+	run hk load --platform "linux/$OTHER_ARCH" -i "$BATS_TEST_TMPDIR/multi.tar"
+	[ "$status" -eq 0 ]
+	[ -f "$(image_blob_path "$HUSK_STORE" "$other_layer")" ]
+	gzip -c "$BATS_TEST_TMPDIR/multi.tar" >"$BATS_TEST_TMPDIR/multi.tar.gz"
+	rm -rf "$HUSK_STORE"
+	run hk load -i "$BATS_TEST_TMPDIR/multi.tar.gz"
+	[ "$status" -eq 0 ]
+	run records
+	[ "$output" = "$cfg docker.io/library/busybox:nested" ]
 }
 
 @test "load: a zstd layer and an uncompressed layer in an OCI layout" {
