@@ -420,3 +420,27 @@ human4() {
 	hk rm w
 	engine_assert_nothing_left
 }
+
+@test "image prune --filter: until= and label= / label!= pick what -a removes; bad filters name themselves" {
+	load_busybox
+	load_variant busybox:other --created 2030-01-02T03:04:05Z --config.label keep=yes
+	run hk image prune -a -f --filter until=1h
+	[ "$status" -eq 0 ]
+	[ "$output" = "Total reclaimed space: 0B" ]
+	run hk image prune -a -f --filter label!=keep=yes --filter until=2029-06-01
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"untagged: busybox:test"* ]]
+	[[ "$output" != *"busybox:other"* ]]
+	[ "$(hk images --format '{{.Tag}}')" = other ]
+	run hk image prune -a -f --filter label=keep=no
+	[ "$output" = "Total reclaimed space: 0B" ]
+	run hk image prune -a -f --filter label=keep
+	[[ "$output" == *"untagged: busybox:other"* ]]
+	[ -z "$(hk images -q)" ]
+	run hk image prune -f --filter until=soon
+	[ "$status" -eq 125 ]
+	[[ "$output" == "husk: invalid filter 'until=soon'"* ]]
+	run hk image prune -f --filter dangling=true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"image prune takes until=, label= and label!="* ]]
+}

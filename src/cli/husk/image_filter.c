@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/husk/image_names.h"
+#include "cli/husk/units.h"
 
 static int value_of(const char *filter, const char *key, const char **ret)
 {
@@ -104,6 +105,61 @@ bool husk_image_filter_image(const struct husk_image_filter *f, int64_t created,
                 return false;
         for (size_t i = 0; i < f->n_labels; i++)
                 if (!json_is_object(labels) || !label_matches(f->labels[i], labels))
+                        return false;
+        return true;
+}
+
+int husk_prune_filter_parse(char *const *filters, size_t n, int64_t now, struct husk_prune_filter *ret,
+                            struct husk_error *err)
+{
+        struct husk_prune_filter f = { 0 };
+        f.labels = calloc(n + 1, sizeof(char *));
+        f.not_labels = calloc(n + 1, sizeof(char *));
+        if (!f.labels || !f.not_labels) {
+                husk_prune_filter_done(&f);
+                return husk_error_errno(err, ENOMEM, "filters");
+        }
+        for (size_t i = 0; i < n; i++) {
+                const char *v;
+                int r = 0;
+                if (value_of(filters[i], "until", &v)) {
+                        if (husk_parse_timestamp(v, now, &f.until) < 0)
+                                r = husk_error_set(err, EINVAL, "invalid filter '%s': until takes a duration (24h), Unix "
+                                                   "seconds, a date or an RFC 3339 time", filters[i]);
+                        f.has_until = true;
+                } else if (strncmp(filters[i], "label!=", 7) == 0 && filters[i][7]) {
+                        f.not_labels[f.n_not_labels++] = filters[i] + 7;
+                } else if (value_of(filters[i], "label", &v) && *v && *v != '=') {
+                        f.labels[f.n_labels++] = v;
+                } else {
+                        r = husk_error_set(err, EINVAL, "invalid filter '%s' (image prune takes until=, label= and label!=)",
+                                           filters[i]);
+                }
+                if (r < 0) {
+                        husk_prune_filter_done(&f);
+                        return r;
+                }
+        }
+        *ret = f;
+        return 0;
+}
+
+void husk_prune_filter_done(struct husk_prune_filter *f)
+{
+        free(f->labels);
+        free(f->not_labels);
+        f->labels = f->not_labels = NULL;
+}
+
+bool husk_prune_filter_match(const struct husk_prune_filter *f, int64_t created, json_t *labels)
+{
+        if (f->has_until && !(created < f->until))
+                return false;
+        for (size_t i = 0; i < f->n_labels; i++)
+                if (!json_is_object(labels) || !label_matches(f->labels[i], labels))
+                        return false;
+        for (size_t i = 0; i < f->n_not_labels; i++)
+                if (json_is_object(labels) && label_matches(f->not_labels[i], labels))
                         return false;
         return true;
 }

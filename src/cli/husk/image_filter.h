@@ -34,3 +34,16 @@ void husk_image_filter_done(struct husk_image_filter *f);
 bool husk_image_filter_row(const struct husk_image_filter *f, const char *repo, const char *tag);
 /* The image's own filters: created (seconds, 0 unknown) and its config's Labels object (NULL: none). */
 bool husk_image_filter_image(const struct husk_image_filter *f, int64_t created, json_t *labels);
+
+/* `husk image prune --filter`: until=TIMESTAMP (created before it; a duration is back from now),
+   label=KEY[=VALUE] and label!=KEY[=VALUE]. */
+struct husk_prune_filter {
+        bool has_until;
+        int64_t until;
+        const char **labels, **not_labels;
+        size_t n_labels, n_not_labels;
+};
+int husk_prune_filter_parse(char *const *filters, size_t n, int64_t now, struct husk_prune_filter *ret,
+                            struct husk_error *err);
+void husk_prune_filter_done(struct husk_prune_filter *f);
+bool husk_prune_filter_match(const struct husk_prune_filter *f, int64_t created, json_t *labels);

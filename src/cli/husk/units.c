@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -122,5 +124,71 @@ int husk_parse_rfc3339(const char *s, int64_t *ret)
         tm.tm_min = mi;
         tm.tm_sec = sec;
         *ret = (int64_t) timegm(&tm) - offset;
+        return 0;
+}
+
+int husk_parse_go_duration(const char *s, double *ret)
+{
+        static const struct {
+                const char *unit;
+                double seconds;
+        } units[] = { { "ns", 1e-9 }, { "us", 1e-6 }, { "\u00b5s", 1e-6 }, { "ms", 1e-3 },
+                      { "s", 1 },     { "m", 60 },    { "h", 3600 } };
+        double total = 0;
+        const char *p = s;
+        if (!s || !*s)
+                return -EINVAL;
+        if (strcmp(s, "0") == 0) {
+                *ret = 0;
+                return 0;
+        }
+        while (*p) {
+                char *end;
+                if (!isdigit((unsigned char) *p) && *p != '.')
+                        return -EINVAL;
+                errno = 0;
+                double v = strtod(p, &end);
+                if (errno || end == p)
+                        return -EINVAL;
+                p = end;
+                /* The longest unit that matches: "ms" before "m". */
+                size_t best = 0, best_len = 0;
+                for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+                        size_t len = strlen(units[i].unit);
+                        if (len > best_len && strncmp(p, units[i].unit, len) == 0) {
+                                best = i;
+                                best_len = len;
+                        }
+                }
+                if (best_len == 0)
+                        return -EINVAL;
+                total += v * units[best].seconds;
+                p += best_len;
+        }
+        if (!isfinite(total))
+                return -EINVAL;
+        *ret = total;
+        return 0;
+}
+
+int husk_parse_timestamp(const char *s, int64_t now, int64_t *ret)
+{
+        double d;
+        if (husk_parse_go_duration(s, &d) == 0) {
+                *ret = now - (int64_t) d;
+                return 0;
+        }
+        if (husk_parse_rfc3339(s, ret) == 0)
+                return 0;
+        /* A date alone: midnight UTC. */
+        char full[32];
+        if (strlen(s) == 10 && snprintf(full, sizeof(full), "%sT00:00:00Z", s) > 0 && husk_parse_rfc3339(full, ret) == 0)
+                return 0;
+        char *end;
+        errno = 0;
+        double secs = strtod(s, &end);
+        if (errno || end == s || *end || !isdigit((unsigned char) *s) || !isfinite(secs))
+                return -EINVAL;
+        *ret = (int64_t) secs;
         return 0;
 }

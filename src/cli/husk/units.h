@@ -24,3 +24,13 @@ void husk_time_string(char *buf, size_t size, int64_t when);
 /* RFC 3339 (an image config's "created": "2026-11-29T01:02:03.123Z", "...+01:00") to seconds since the
    epoch. -EINVAL if it is not one. */
 int husk_parse_rfc3339(const char *s, int64_t *ret);
+
+/* Go's time.ParseDuration ("90s", "1h30m", "1.5h", "250ms"; units ns us µs ms s m h) to seconds. -EINVAL
+   otherwise; a sign is refused (filters want a span back from now). */
+int husk_parse_go_duration(const char *s, double *ret);
+
+/*
+ * Docker's filter timestamps (until=, since=): a duration back from now ("24h"), Unix seconds
+ * ("1700000000", "1700000000.5"), RFC 3339, or a date "2006-01-02" (UTC). Seconds since the epoch.
+ */
+int husk_parse_timestamp(const char *s, int64_t now, int64_t *ret);

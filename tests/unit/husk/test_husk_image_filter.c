@@ -72,4 +72,33 @@ TEST(errors)
         CHECK(husk_image_filter_parse(noeq, 1, NULL, &f, &err) == -EINVAL);
 }
 
+TEST(prune)
+{
+        char *in[] = { "until=1h", "label=keep=no", "label!=pinned" };
+        struct husk_prune_filter f;
+        struct husk_error err = { 0 };
+        CHECK(husk_prune_filter_parse(in, 3, 10000, &f, &err) == 0);
+        CHECK(f.has_until && f.until == 10000 - 3600);
+        json_t *plain = json_pack("{s:s}", "keep", "no");
+        json_t *pinned = json_pack("{s:s, s:s}", "keep", "no", "pinned", "");
+        CHECK(husk_prune_filter_match(&f, 100, plain));
+        CHECK(!husk_prune_filter_match(&f, 6400, plain));     /* not older than until */
+        CHECK(!husk_prune_filter_match(&f, 100, pinned));
+        CHECK(!husk_prune_filter_match(&f, 100, NULL));
+        json_decref(plain);
+        json_decref(pinned);
+        husk_prune_filter_done(&f);
+
+        CHECK(husk_prune_filter_parse(NULL, 0, 0, &f, &err) == 0);
+        CHECK(husk_prune_filter_match(&f, 12345, NULL));
+        husk_prune_filter_done(&f);
+
+        char *bad[] = { "until=soon" };
+        CHECK(husk_prune_filter_parse(bad, 1, 0, &f, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "invalid filter 'until=soon'");
+        char *dangling[] = { "dangling=true" };
+        CHECK(husk_prune_filter_parse(dangling, 1, 0, &f, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "image prune takes until=, label= and label!=");
+}
+
 RUN_TESTS()

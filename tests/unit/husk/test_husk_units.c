@@ -79,4 +79,28 @@ TEST(time_string)
         CHECK_STR_EQ(b, "2026-11-29 01:02:03 +0000 UTC");
 }
 
+TEST(durations_and_timestamps)
+{
+        double d;
+        CHECK(husk_parse_go_duration("90s", &d) == 0 && d == 90);
+        CHECK(husk_parse_go_duration("1h30m", &d) == 0 && d == 5400);
+        CHECK(husk_parse_go_duration("1.5h", &d) == 0 && d == 5400);
+        CHECK(husk_parse_go_duration("250ms", &d) == 0 && d > 0.249 && d < 0.251);
+        CHECK(husk_parse_go_duration("0", &d) == 0 && d == 0);
+        CHECK(husk_parse_go_duration("10", &d) == -EINVAL);     /* Go wants a unit */
+        CHECK(husk_parse_go_duration("-1h", &d) == -EINVAL);
+        CHECK(husk_parse_go_duration("1x", &d) == -EINVAL);
+        CHECK(husk_parse_go_duration("", &d) == -EINVAL);
+        CHECK(husk_parse_go_duration("h", &d) == -EINVAL);
+
+        int64_t t;
+        CHECK(husk_parse_timestamp("24h", 1000000, &t) == 0 && t == 1000000 - 86400);
+        CHECK(husk_parse_timestamp("1795914123", 0, &t) == 0 && t == 1795914123);
+        CHECK(husk_parse_timestamp("1795914123.75", 0, &t) == 0 && t == 1795914123);
+        CHECK(husk_parse_timestamp("2026-11-29T01:02:03Z", 0, &t) == 0 && t == 1795914123);
+        CHECK(husk_parse_timestamp("2026-11-29", 0, &t) == 0 && t == 1795914123 - 3723);
+        CHECK(husk_parse_timestamp("yesterday", 0, &t) == -EINVAL);
+        CHECK(husk_parse_timestamp("12abc", 0, &t) == -EINVAL);
+}
+
 RUN_TESTS()
