@@ -73,6 +73,22 @@ static void free_strings(const struct husk_cmd *cmd, void *flags)
                         arg_strings_done((struct arg_strings *) (void *) ((char *) flags + cmd->opts[i].offset));
 }
 
+/* Docker's words and layout for a wrong number of arguments. */
+static int arg_count_error(const struct husk_ctx *ctx, const struct husk_cmd *cmd, int n_pos)
+{
+        char want[64];
+        if (cmd->max_args == 0) {
+                (void) snprintf(want, sizeof(want), "accepts no arguments");
+        } else {
+                const char *how = cmd->min_args == cmd->max_args ? "exactly" : n_pos < cmd->min_args ? "at least" : "at most";
+                int n = n_pos < cmd->min_args ? cmd->min_args : cmd->max_args;
+                (void) snprintf(want, sizeof(want), "requires %s %d argument%s", how, n, n == 1 ? "" : "s");
+        }
+        fprintf(stderr, HUSK_CLI_NAME ": \"" HUSK_CLI_NAME " %s\" %s.\nSee '" HUSK_CLI_NAME " %s --help'.\n\nUsage:  " HUSK_CLI_NAME
+                        " %s%s%s\n\n%s\n", ctx->cmd, want, ctx->cmd, ctx->cmd, *cmd->usage ? " " : "", cmd->usage, cmd->summary);
+        return HUSK_EXIT_ERROR;
+}
+
 static int run_command(struct husk_ctx *ctx, const struct husk_cmd *cmd, int argc, char **argv)
 {
         _cleanup_free_ void *flags = calloc(1, cmd->flags_size ? cmd->flags_size : 1);
@@ -90,12 +106,7 @@ static int run_command(struct husk_ctx *ctx, const struct husk_cmd *cmd, int arg
                 husk_print_command_help(stdout, cmd);
                 ret = 0;
         } else if (res.n_pos < cmd->min_args || (cmd->max_args >= 0 && res.n_pos > cmd->max_args)) {
-                const char *how = cmd->min_args == cmd->max_args ? "exactly"
-                                  : res.n_pos < cmd->min_args    ? "at least"
-                                                                 : "at most";
-                int n = res.n_pos < cmd->min_args ? cmd->min_args : cmd->max_args;
-                ret = husk_usage_error(ctx, "\"%s %s\" requires %s %d argument%s.\n\nUsage:  %s %s %s", HUSK_CLI_NAME,
-                                       ctx->cmd, how, n, n == 1 ? "" : "s", HUSK_CLI_NAME, ctx->cmd, cmd->usage);
+                ret = arg_count_error(ctx, cmd, res.n_pos);
         } else {
                 ret = cmd->run(ctx, flags, res.n_pos, pos);
         }
