@@ -108,7 +108,7 @@ static int set_dir(int fs, const char *key, int fd, enum layer_by by)
 }
 
 /* The first layer decides how the kernel takes layers: as an fd, as a path, or not one by one at all
- * (-EOPNOTSUPP: no "lowerdir+", the kernel is older than 6.8). */
+ * (-EOPNOTSUPP: no "lowerdir+", the kernel is older than 6.8; Debian 12's 6.1 is). */
 static int add_first_layer(int fs, const struct husk_rootfs_layer *l, enum layer_by *ret,
                            struct husk_error *err)
 {
@@ -117,7 +117,12 @@ static int add_first_layer(int fs, const struct husk_rootfs_layer *l, enum layer
                 return 0;
         }
         char klog[512];
-        fs_log(fs, klog, sizeof(klog));         /* drop "Bad value" of a kernel that takes no fd */
+        fs_log(fs, klog, sizeof(klog));
+        /* Before 6.5 overlayfs had no fs_context of its own: the VFS's legacy one takes any string key
+         * (only the mount at CMD_CREATE would refuse "lowerdir+") and says so for an fd. */
+        if (strstr(klog, "Legacy"))
+                return -EOPNOTSUPP;
+        /* 6.8-6.12: "Bad value" for an fd; try the path. */
         if (set_dir(fs, "lowerdir+", l->fd, BY_PROC_PATH) == 0) {
                 *ret = BY_PROC_PATH;
                 return 0;
