@@ -5,14 +5,26 @@
 # names under l/), and passed by short name, so the mount(2) path could take them too.
 
 load helpers
+load image
+load husk
 
 ROOTFS_TOOL="$(husk_build_dir)/tests/tools/rootfs-tool"
+
+# store_fs DIR: DIR made; where the test directory is on overlayfs (the VM's root: no upper layer there,
+# and no 0:0 device can be made on it), a tmpfs on DIR instead, unmounted by common_teardown.
+store_fs() {
+	mkdir -p "$1"
+	if [ "$(stat -f -c %T "$BATS_TEST_TMPDIR")" = overlayfs ]; then
+		mount -t tmpfs -o mode=0755 husk-test-store "$1"
+	fi
+}
 
 # make_image: $STORE with a two-layer image, $IMAGE_LAYERS its short names (base first):
 #   base: the busybox root of the other tests, /etc/motd, /etc/old
 #   top:  /etc/version, and a whiteout of /etc/old (the image itself deletes a file)
 make_image() {
 	STORE="$BATS_TEST_TMPDIR/store"
+	store_fs "$STORE"
 	mkdir -p "$STORE/l" "$STORE/containers" "$STORE/tmp" "$STORE/layers/base/diff" "$STORE/layers/top/diff/etc"
 	cp -a "$(_rootfs_template)/." "$STORE/layers/base/diff/"
 	echo welcome >"$STORE/layers/base/diff/etc/motd"
@@ -31,6 +43,30 @@ mount_root() {
 	mkdir -p "$dir"
 	echo "$dir" >>"$BATS_TEST_TMPDIR/roots"
 	run "$ROOTFS_TOOL" mount --store "$STORE" --scratch "$STORE/tmp" "$@" "$dir" "${IMAGE_LAYERS[@]}"
+	[ "$status" -eq 0 ] || { echo "mount $dir: $output" >&2; return 1; }
+}
+
+# skip_in_vm: skopeo, husk load and fifty mounts take minutes under the VM's qemu TCG; the host runs them.
+skip_in_vm() {
+	[ "$(hostname)" != husk-vm ] || skip "slow under qemu TCG: the host runs it"
+}
+
+# load_image: the two-layer busybox image of image.bash (busybox:test) loaded into $HUSK_STORE by
+# `husk load`, the real store (layers/<diffid>/diff, l/<26 hex>, records).
+load_image() {
+	husk_setup
+	store_fs "$HUSK_STORE"
+	image_oci_archive "$BATS_TEST_TMPDIR/img.tar" busybox:test
+	hk load -i "$BATS_TEST_TMPDIR/img.tar" >&3
+}
+
+# store_root DIR [OPTIONS...]: husk_rootfs_mount of busybox:test from its record, as the engine calls it.
+store_root() {
+	local dir="$1"
+	shift
+	mkdir -p "$dir"
+	echo "$dir" >>"$BATS_TEST_TMPDIR/roots"
+	run "$ROOTFS_TOOL" image "$@" "$dir" "$HUSK_STORE" busybox:test
 	[ "$status" -eq 0 ] || { echo "mount $dir: $output" >&2; return 1; }
 }
 
@@ -100,41 +136,88 @@ run_on_root() {
 }
 
 @test "fifty roots of one image use the disk of one image plus their own writes (du on the store)" {
-	make_image
+	skip_in_vm
+	load_image
 	local image_k total_k i n=50 write_k=8
-	image_k="$(du -skx "$STORE" | cut -f1)"
+	# the image: its blobs (kept for save/push) and its unpacked layers
+	image_k="$(du -skx "$HUSK_STORE" | cut -f1)"
 	for i in $(seq 1 $n); do
-		mount_root "$STORE/containers/c$i"
+		store_root "$HUSK_STORE/containers/rootfs-c$i"
 		[ "$output" = overlay ]
-		head -c $((write_k * 1024)) /dev/urandom >"$STORE/containers/c$i/merged/data"
+		head -c $((write_k * 1024)) /dev/urandom >"$HUSK_STORE/containers/rootfs-c$i/merged/data"
 	done
 	# -x: merged/ mounts show the image again, once per container, but hold nothing of their own
-	total_k="$(du -skx "$STORE" | cut -f1)"
+	total_k="$(du -skx "$HUSK_STORE" | cut -f1)"
 	local per_k=$(((total_k - image_k) / n))
-	echo "# image ${image_k} KiB; ${n} roots with ${write_k} KiB written each: store ${total_k} KiB," \
-		"${per_k} KiB per root (a copy per root would be $((image_k * n)) KiB)" >&3
+	echo "# image ${image_k} KiB in the store; ${n} roots with ${write_k} KiB written each: store ${total_k} KiB," \
+		"${per_k} KiB per root (a copy per root would add $(du -skx "$HUSK_STORE/layers" | cut -f1) KiB each)" >&3
 	# each root: its write plus upper/, work/, work/work/ and its own directory (4 KiB each)
 	[ "$total_k" -lt $((image_k + n * (write_k + 20))) ]
 	# and what husk_rootfs_usage says of one root agrees with du
-	run "$ROOTFS_TOOL" usage "$STORE/containers/c1"
+	run "$ROOTFS_TOOL" usage "$HUSK_STORE/containers/rootfs-c1"
 	[ "$status" -eq 0 ]
 	local bytes="${output% *}"
 	[ "$bytes" -ge $((write_k * 1024)) ] && [ "$bytes" -le $(((write_k + 16) * 1024)) ]
 	for i in $(seq 1 $n); do
-		"$ROOTFS_TOOL" remove "$STORE/containers/c$i"
+		"$ROOTFS_TOOL" remove "$HUSK_STORE/containers/rootfs-c$i"
+		rmdir "$HUSK_STORE/containers/rootfs-c$i"
 	done
-	[ "$(du -skx "$STORE/containers" | cut -f1)" -le $((n * 4 + 4)) ]
+	[ "$(du -skx "$HUSK_STORE" | cut -f1)" -le "$image_k" ]
+}
+
+@test "an image loaded by husk load: its root from the store's records (overlay, mount(2) with the store's l/ names, copy), husk-runtime runs on each" {
+	skip_in_vm
+	load_image
+	run "$ROOTFS_TOOL" store-probe "$HUSK_STORE"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = overlay ]
+	local c="$HUSK_STORE/containers/rootfs-c" opts want
+	for opts in "overlay" "overlay --legacy" "copy"; do
+		want="${opts%% *}"
+		store_root "$c" --driver $opts
+		[ "$output" = "$want" ]
+		[ "$(cat "$c/merged/etc/hello")" = "$IMAGE_HELLO" ]
+		if [ "$want" = overlay ]; then
+			# the mount names the layers: by fd (lowerdir+) or by the store's short names (mount(2))
+			grep " $c/merged " /proc/self/mountinfo >&3
+		fi
+		mkdir -p "$c/merged/proc" "$c/merged/sys" "$c/merged/dev"
+		update_config '.root.path = $p' --arg p "$c/merged"
+		set_args sh -c 'cat /etc/hello; echo written >/written; rm /etc/hello'
+		run_ctr
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" = "$IMAGE_HELLO" ]
+		if [ "$want" = overlay ]; then
+			[ "$(cat "$c/upper/written")" = written ]
+			[ "$(stat -c '%F %t:%T' "$c/upper/etc/hello")" = "character special file 0:0" ]
+		else
+			[ "$(cat "$c/merged/written")" = written ]
+			[ ! -e "$c/merged/etc/hello" ]
+		fi
+		"$ROOTFS_TOOL" remove "$c"
+		[ -z "$(ls -A "$c")" ]
+	done
+	# the layers are untouched
+	grep -rqx "$IMAGE_HELLO" "$HUSK_STORE/layers"
 }
 
 @test "deep stacks: 130 layers mount (lowerdir+ and mount(2) with l/ names), 600 are refused with words" {
 	STORE="$BATS_TEST_TMPDIR/store"
+	store_fs "$STORE"
 	mkdir -p "$STORE/l" "$STORE/containers/c"
-	local i names=() name
-	for i in $(seq 0 599); do
-		mkdir -p "$STORE/layers/$i/diff"
-		echo "$i" >"$STORE/layers/$i/diff/top"
-		name="$(printf 'L%025d' "$i")"
-		ln -s "../layers/$i/diff" "$STORE/l/$name"
+	# one process for the 600 layers: a fork per file is minutes in the VM (qemu TCG)
+	python3 - "$STORE" <<-'EOF'
+		import os, sys
+		store = sys.argv[1]
+		for i in range(600):
+		    os.makedirs(f"{store}/layers/{i}/diff")
+		    with open(f"{store}/layers/{i}/diff/top", "w") as f:
+		        f.write(f"{i}\n")
+		    os.symlink(f"../layers/{i}/diff", f"{store}/l/L{i:025d}")
+	EOF
+	local i name names=()
+	for ((i = 0; i < 600; i++)); do
+		printf -v name 'L%025d' "$i"
 		names+=("$name")
 	done
 	echo "$STORE/containers/c" >>"$BATS_TEST_TMPDIR/roots"

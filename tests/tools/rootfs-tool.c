@@ -7,6 +7,8 @@
  *   rootfs-tool bench N [OPTIONS] CONTAINER_DIR [LAYER...] N mount/remove cycles: mean and min times
  *   rootfs-tool unmount|remove|usage CONTAINER_DIR
  *   rootfs-tool probe SCRATCH_DIR
+ *   rootfs-tool image [OPTIONS] CONTAINER_DIR STORE_ROOT IMAGE   husk_rootfs_mount of a stored image
+ *   rootfs-tool store-probe STORE_ROOT                       husk_rootfs_probe of a store
  * OPTIONS: --driver auto|overlay|copy, --volatile, --rootless, --legacy (mount(2) with l/ names),
  *          --store ROOT (each LAYER is then a short name under ROOT/l/, which overlayfs gets as such
  *          on the mount(2) path), --scratch DIR (where AUTO probes).
@@ -181,6 +183,44 @@ static int cmd_mount(const struct args *a, int repeat)
         return 0;
 }
 
+/* Through the store's records: what the engine calls. a->layers[0] is the store root, [1] the image. */
+static int cmd_image(const struct args *a)
+{
+        struct husk_error err = { 0 };
+        if (a->n != 2)
+                return usage();
+        struct husk_store_opts so = { .root = a->layers[0] };
+        _cleanup_(husk_store_closep) struct husk_store *s = NULL;
+        if (husk_store_open(&so, &s, &err) < 0)
+                return fail("open the store", &err);
+        struct husk_image img = { 0 };
+        if (husk_store_image_lookup(s, a->layers[1], &img, &err) < 0)
+                return fail("image", &err);
+        _cleanup_close_ int fd = open_dir(AT_FDCWD, a->dir);
+        enum husk_rootfs_driver d = HUSK_ROOTFS_AUTO;
+        int r = fd < 0 ? -1 : husk_rootfs_mount(s, &img, fd, &a->opts, &d, &err);
+        husk_image_free(&img);
+        if (r < 0)
+                return fd < 0 ? 1 : fail("mount", &err);
+        printf("%s\n", driver_names[d]);
+        return 0;
+}
+
+static int cmd_store_probe(const char *root)
+{
+        struct husk_error err = { 0 };
+        struct husk_store_opts so = { .root = root };
+        _cleanup_(husk_store_closep) struct husk_store *s = NULL;
+        if (husk_store_open(&so, &s, &err) < 0)
+                return fail("open the store", &err);
+        enum husk_rootfs_driver d;
+        char why[256];
+        if (husk_rootfs_probe(s, &d, why, sizeof(why), &err) < 0)
+                return fail("probe", &err);
+        printf("%s\n%s\n", driver_names[d], why);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         struct args a = { 0 };
@@ -195,10 +235,14 @@ int main(int argc, char **argv)
                         return usage();
                 return cmd_mount(&a, n);
         }
+        if (strcmp(cmd, "store-probe") == 0)
+                return cmd_store_probe(argv[2]);
         if (parse(argc - 2, argv + 2, &a) != 0)
                 return 2;
         if (strcmp(cmd, "mount") == 0)
                 return cmd_mount(&a, 0);
+        if (strcmp(cmd, "image") == 0)
+                return cmd_image(&a);
         _cleanup_close_ int fd = open_dir(AT_FDCWD, a.dir);
         if (fd < 0)
                 return 1;
