@@ -116,18 +116,20 @@ static int add_first_layer(int fs, const struct husk_rootfs_layer *l, enum layer
                 *ret = BY_FD;
                 return 0;
         }
+        int e = errno;
         char klog[512];
         fs_log(fs, klog, sizeof(klog));
         /* Before 6.5 overlayfs had no fs_context of its own: the VFS's legacy one takes any string key
-         * (only the mount at CMD_CREATE would refuse "lowerdir+") and says so for an fd. */
-        if (strstr(klog, "Legacy"))
+         * (only the mount at CMD_CREATE would refuse "lowerdir+") and refuses an fd (6.1: EOPNOTSUPP,
+         * later "VFS: Legacy: ..." in the log). */
+        if (e == EOPNOTSUPP || strstr(klog, "Legacy"))
                 return -EOPNOTSUPP;
         /* 6.8-6.12: "Bad value" for an fd; try the path. */
         if (set_dir(fs, "lowerdir+", l->fd, BY_PROC_PATH) == 0) {
                 *ret = BY_PROC_PATH;
                 return 0;
         }
-        int e = errno;
+        e = errno;
         fs_log(fs, klog, sizeof(klog));
         if (e == EINVAL && strstr(klog, "Unknown parameter"))
                 return -EOPNOTSUPP;
@@ -194,10 +196,6 @@ int husk_rootfs_overlay_create(const struct husk_rootfs_stack *st, int upper_fd,
 static int legacy_mount(const struct husk_rootfs_stack *st, int upper_fd, int work_fd, int merged_fd,
                         const struct husk_rootfs_opts *opts, struct husk_error *err)
 {
-        if (st->links_fd < 0)
-                return husk_error_set(err, EOPNOTSUPP,
-                                      "overlay: %zu layers need fsconfig \"lowerdir+\" (Linux 6.8) or short "
-                                      "layer names under a store's l/", st->n);
         if (st->n > HUSK_ROOTFS_MAX_LAYERS)
                 return husk_error_set(err, E2BIG, "overlay: %zu layers: overlayfs stacks at most %d",
                                       st->n, HUSK_ROOTFS_MAX_LAYERS);
@@ -213,11 +211,16 @@ static int legacy_mount(const struct husk_rootfs_stack *st, int upper_fd, int wo
                          opts->rootless ? ",userxattr" : "", husk_fd_path(upper_fd, up), husk_fd_path(work_fd, wk));
         size_t used = w > 0 ? (size_t) w : cap;
         for (size_t i = 0; i < st->n && used < cap; i++) {
-                const char *link = st->layers[i].link;
-                if (!link || !link[0] || strchr(link, '/') || strchr(link, ':') || strchr(link, ','))
-                        return husk_error_set(err, EINVAL, "overlay: layer %s has no usable short name under l/",
-                                              st->layers[i].what);
-                w = snprintf(data + used, cap - used, "%sl/%s", i ? ":" : "", link);
+                const char *link = st->links_fd >= 0 ? st->layers[i].link : NULL;
+                char fdp[32];
+                if (link && (!link[0] || strchr(link, '/') || strchr(link, ':') || strchr(link, ',')))
+                        return husk_error_set(err, EINVAL, "overlay: layer %s: bad short name \"%s\"",
+                                              st->layers[i].what, link);
+                /* Without a short name (a stack not from a store): the fd's path, as short, which
+                 * overlayfs resolves once, at the mount. */
+                w = link ? snprintf(data + used, cap - used, "%sl/%s", i ? ":" : "", link)
+                         : snprintf(data + used, cap - used, "%s%s", i ? ":" : "",
+                                    husk_fd_path(st->layers[i].fd, fdp));
                 used = w > 0 ? used + (size_t) w : cap;
         }
         if (used >= cap)
@@ -233,7 +236,8 @@ static int legacy_mount(const struct husk_rootfs_stack *st, int upper_fd, int wo
         if (pid < 0)
                 return husk_error_errno(err, errno, "overlay: fork");
         if (pid == 0) {
-                if (fchdir(st->links_fd) < 0 || mount("overlay", target, "overlay", 0, data) < 0)
+                if ((st->links_fd >= 0 && fchdir(st->links_fd) < 0) ||
+                    mount("overlay", target, "overlay", 0, data) < 0)
                         _exit(errno & 0xff);
                 _exit(0);
         }

@@ -285,6 +285,14 @@ TEST(overlay_view_whiteouts_opaque_and_copy_equal)
         CHECK(c_op(&s, husk_rootfs_remove, &err) == 0);
         CHECK(empty_dir(s.fd, "c"));
 
+        /* mount(2) as before 6.8, the layers (no store, no l/ names) by their fds' paths */
+        _cleanup_close_ int c = openat(s.fd, "c", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct husk_rootfs_opts legacy = { .driver = HUSK_ROOTFS_OVERLAY, .legacy_mount = true };
+        CHECK(husk_rootfs_mount_stack(&st, c, -1, &legacy, &d, &err) == 0);
+        _cleanup_free_ char *lg = listing(merged);
+        CHECK_STR_EQ(lg, ov);
+        CHECK(husk_rootfs_remove(c, &err) == 0 && empty_dir(s.fd, "c"));
+
         CHECK(mount_c(&s, &st, HUSK_ROOTFS_COPY, &d, &err) == 0);
         CHECK(d == HUSK_ROOTFS_COPY);
         _cleanup_free_ char *cp = listing(merged);
