@@ -115,7 +115,8 @@ static int fetch_token(struct husk_session *s, const struct husk_auth_challenge 
                 free(url);
                 url = u;
         }
-        for (size_t i = 0; url && i == 0; i++) {
+        /* a login asks for the registry itself: no repository scope */
+        if (s->path[0]) {
                 char *u = husk_url_add_query(url, "scope", scope);
 
                 free(url);
