@@ -46,6 +46,7 @@ struct husk_http_request {
         husk_http_sink sink;
         void *sink_ctx;
         size_t max_body;
+        bool no_retry;                  /* husk_session_request: one try only (a probe) */
         bool follow_redirects;          /* blobs may be served elsewhere (a CDN): Authorization is not
                                            sent to another host */
 };

@@ -24,8 +24,12 @@ void husk_push_result_free(struct husk_push_result *r)
 {
         if (!r)
                 return;
+        for (size_t i = 0; i < r->n_blobs; i++)
+                free(r->blobs[i].from);
+        free(r->blobs);
         free(r->name);
-        r->name = NULL;
+        free(r->repository);
+        *r = (struct husk_push_result) { 0 };
 }
 
 struct push {
@@ -136,7 +140,7 @@ static void cancel_upload(struct push *p, const char *url)
         (void) simple_request(p, "DELETE", url, NULL, &resp, &ignored);
 }
 
-static int push_blob(struct push *p, const char *digest, struct husk_error *err)
+static int push_blob(struct push *p, const char *digest, struct husk_push_blob *rec, struct husk_error *err)
 {
         _cleanup_free_ char *head = NULL, *post = NULL, *url = NULL;
         _cleanup_close_ int fd = -1;
@@ -154,7 +158,7 @@ static int push_blob(struct push *p, const char *digest, struct husk_error *err)
                 if (r < 0)
                         return husk_error_prefix(err, "push %s: ", what);
                 if (resp.status == 200) {
-                        p->res->blobs_skipped++;
+                        rec->how = HUSK_PUSH_EXISTS;
                         return 0;
                 }
         }
@@ -183,7 +187,10 @@ static int push_blob(struct push *p, const char *digest, struct husk_error *err)
                 if (r < 0)
                         return husk_error_prefix(err, "push %s: ", what);
                 if (resp.status == 201) {
-                        p->res->blobs_mounted++;
+                        rec->how = HUSK_PUSH_MOUNTED;
+                        rec->from = strdup(*from);
+                        if (!rec->from)
+                                return husk_error_errno(err, ENOMEM, "push");
                         if (p->opts->reg.progress && p->opts->reg.progress->update)
                                 p->opts->reg.progress->update(p->opts->reg.progress->ctx, what, (uint64_t) st.st_size,
                                                               (uint64_t) st.st_size);
@@ -214,7 +221,9 @@ static int push_blob(struct push *p, const char *digest, struct husk_error *err)
                 cancel_upload(p, url);
                 return r;
         }
-        p->res->blobs_pushed++;
+        rec->how = (uint64_t) st.st_size > (p->opts->chunk_size ? p->opts->chunk_size : DEFAULT_CHUNK)
+                           ? HUSK_PUSH_CHUNKED
+                           : HUSK_PUSH_UPLOADED;
         return 0;
 }
 
@@ -302,8 +311,9 @@ int husk_registry_push(struct husk_store *store, const char *image, const char *
         if (!ref.tag && !(ref.tag = strdup("latest")))
                 return husk_error_errno(err, ENOMEM, "push");
         res.name = husk_reference_string(&ref);
+        res.repository = husk_reference_repository(&ref);
         from = mount_sources(&img, ref.domain, ref.path);
-        if (!res.name || !from)
+        if (!res.name || !res.repository || !from)
                 return husk_error_errno(err, ENOMEM, "push");
         r = husk_endpoint_set_open(&eps, &opts->reg, ref.domain, ref.path, false, err);
         if (r < 0)
@@ -313,14 +323,21 @@ int husk_registry_push(struct husk_store *store, const char *image, const char *
                 return r;
         p.s = s;
         p.mount_from = from;
-        for (char **b = img.layer_blobs; b && *b; b++) {
-                r = push_blob(&p, *b, err);
+        for (char **b = img.layer_blobs; b && *b; b++)
+                res.n_blobs++;
+        res.blobs = calloc(res.n_blobs + 1, sizeof(*res.blobs));
+        if (!res.blobs)
+                return husk_error_errno(err, ENOMEM, "push");
+        for (size_t i = 0; i <= res.n_blobs; i++) {
+                const char *d = i < res.n_blobs ? img.layer_blobs[i] : img.id;
+
+                memcpy(res.blobs[i].digest, d, HUSK_DIGEST_LEN);
+                res.blobs[i].config = i == res.n_blobs;
+                r = push_blob(&p, d, &res.blobs[i], err);
                 if (r < 0)
                         return r;
         }
-        r = push_blob(&p, img.id, err);
-        if (r < 0)
-                return r;
+        res.n_blobs++;
         r = put_manifest(&p, img.manifest, ref.tag, err);
         if (r < 0)
                 return r;

@@ -51,11 +51,22 @@ struct husk_push_opts {
                                                    0: 64 MiB */
 };
 
+enum husk_push_how { HUSK_PUSH_UPLOADED, HUSK_PUSH_CHUNKED, HUSK_PUSH_MOUNTED, HUSK_PUSH_EXISTS };
+
+struct husk_push_blob {
+        char digest[HUSK_DIGEST_LEN];
+        enum husk_push_how how;
+        char *from;                             /* MOUNTED: the repository it came from */
+        bool config;
+};
+
 struct husk_push_result {
         char digest[HUSK_DIGEST_LEN];           /* the manifest's, as pushed */
         char *name;                             /* where it went */
+        char *repository;                       /* "127.0.0.1:5000/x/y" */
         uint64_t manifest_size;
-        unsigned blobs_pushed, blobs_skipped, blobs_mounted;
+        struct husk_push_blob *blobs;           /* layers in order, then the config */
+        size_t n_blobs;
 };
 void husk_push_result_free(struct husk_push_result *r);
 

@@ -262,7 +262,7 @@ int husk_session_request(struct husk_session *s, const struct husk_http_request 
                         attempt--;
                         continue;
                 }
-                if (!req->sink && attempt < HUSK_RETRIES && ((r < 0 && ret->transient) || (r == 0 && ret->transient))) {
+                if (!req->sink && !req->no_retry && attempt < HUSK_RETRIES && ((r < 0 && ret->transient) || (r == 0 && ret->transient))) {
                         husk_http_response_free(ret);
                         husk_backoff(attempt);
                         continue;
@@ -271,10 +271,14 @@ int husk_session_request(struct husk_session *s, const struct husk_http_request 
         }
 }
 
-/* GET /v2/ on base: 0 with the response, or a transport error. */
-static int ping(struct husk_session *s, struct husk_http_response *resp, struct husk_error *err)
+/*
+ * GET /v2/ on base: 0 with the response, or a transport error. probe: one try (the https attempt at an
+ * insecure endpoint, which may well speak plain HTTP only: no point in retrying that).
+ */
+static int ping(struct husk_session *s, bool probe, struct husk_http_response *resp, struct husk_error *err)
 {
-        struct husk_http_request req = { .method = "GET", .url = "/v2/", .body_fd = -1, .max_body = 64 * 1024 };
+        struct husk_http_request req = { .method = "GET", .url = "/v2/", .body_fd = -1, .max_body = 64 * 1024,
+                                         .no_retry = probe };
 
         return husk_session_request(s, &req, resp, err);
 }
@@ -311,7 +315,7 @@ int husk_session_open(struct husk_http *http, const struct husk_session_opts *op
         /* https first, always; plain http only for an insecure endpoint whose https does not answer */
         if (asprintf(&s->base, "https://%s", ep->host) < 0)
                 return husk_error_errno(err, ENOMEM, "registry session");
-        r = ping(s, &resp, err);
+        r = ping(s, s->insecure, &resp, err);
         if (r < 0 && s->insecure && r != -EHOSTUNREACH) {
                 struct husk_error e2 = { 0 };
 
@@ -319,7 +323,7 @@ int husk_session_open(struct husk_http *http, const struct husk_session_opts *op
                 if (asprintf(&s->base, "http://%s", ep->host) < 0)
                         return husk_error_errno(err, ENOMEM, "registry session");
                 husk_http_response_free(&resp);
-                r = ping(s, &resp, &e2);
+                r = ping(s, false, &resp, &e2);
                 if (r < 0)
                         *err = e2;
         }
