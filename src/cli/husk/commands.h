@@ -25,4 +25,5 @@
         X(load)                                                                                        \
         X(save)                                                                                        \
         X(import)                                                                                      \
-        /* registry: pull, push, login (registry) */
+        /* registry: pull, push, login (registry) */                                                   \
+        X(pull) X(push) X(login) X(logout)
