@@ -38,6 +38,8 @@ struct job {
         atomic_bool fetch_failed;
         struct husk_error ingest_err;
         int ingest_r;
+        atomic_bool ingest_finished;    /* ingest_r is final */
+        bool discard;                   /* the ingest stopped reading: the rest is only hashed */
 };
 
 struct pool {
@@ -71,6 +73,8 @@ static int sink_send(void *ctx, const void *data, size_t len)
         struct job *j = ctx;
         const char *p = data;
 
+        if (j->discard)
+                return 0;
         while (len > 0) {
                 /* MSG_NOSIGNAL: an ingest that stopped reading (the layer turned up meanwhile, or it
                    failed) is EPIPE here, not a SIGPIPE for the whole process */
@@ -78,6 +82,16 @@ static int sink_send(void *ctx, const void *data, size_t len)
 
                 if (n < 0 && errno == EINTR)
                         continue;
+                if (n < 0 && errno == EPIPE && atomic_load(&j->ingest_finished)) {
+                        /* The ingest gave up early. If it found the layer there meanwhile, stop. If it
+                           failed (a bad tar, a bad gzip stream), finish the download through the digest
+                           check anyway: for a corrupted blob "digest mismatch" is the truth, while what
+                           the unpacker choked on is only its symptom. */
+                        if (j->ingest_r == 0)
+                                return -ECANCELED;
+                        j->discard = true;
+                        return 0;
+                }
                 if (n < 0)
                         return -errno;
                 p += n;
@@ -100,6 +114,7 @@ static void *ingest_thread(void *arg)
 
         j->ingest_r = husk_store_layer_ingest(j->store, &src, j->d->digest, j->d->size, j->diffid, j->what, &j->info,
                                               &j->ingest_err);
+        atomic_store(&j->ingest_finished, true);
         /* the download sees EPIPE from here on, should the ingest have stopped early */
         (void) close(steal_fd(j->rfd));
         return NULL;
@@ -143,7 +158,7 @@ static int run_job(struct job *j)
         if (j->ingest_r == 0)
                 return 0;       /* verified by the store: whatever the download said after is moot */
         if (r < 0 && r != -EPIPE)
-                return r;       /* the download's reason, not the ingest's "-EIO" that followed */
+                return r;       /* the download's reason (a digest mismatch, a drop), not what followed */
         j->err = j->ingest_err;
         return j->ingest_r;
 }
@@ -211,7 +226,7 @@ int husk_pull_layers(struct husk_store *store, struct husk_session *s, const str
         for (size_t i = 0; i < n; i++) {
                 jobs[i] = (struct job) { .store = store, .s = s, .d = &layers[i], .diffid = diffids ? diffids[i] : NULL,
                                          .wfd = -1, .rfd = -1 };
-                snprintf(jobs[i].what, sizeof(jobs[i].what), "layer %s of %s", layers[i].digest, s->display);
+                snprintf(jobs[i].what, sizeof(jobs[i].what), "layer %s", layers[i].digest);
                 snprintf(jobs[i].label, sizeof(jobs[i].label), "%.12s", husk_digest_hex(layers[i].digest));
         }
         p.jobs = jobs;
