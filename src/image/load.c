@@ -222,6 +222,13 @@ int husk_image_load(struct husk_store *s, const char *path, const struct husk_lo
                 if (r >= 0 && strv_add_unique(&ids, &n_ids, plan.images[i].config) < 0)
                         r = husk_error_errno(err, ENOMEM, "load %s", path);
         }
+        for (size_t i = 0; r >= 0 && opts->loaded && i < plan.n_images; i++) {
+                char *const *names = plan.images[i].names;
+                if (!names[0])
+                        opts->loaded(opts->loaded_ctx, plan.images[i].config, NULL);
+                for (size_t j = 0; names[j]; j++)
+                        opts->loaded(opts->loaded_ctx, plan.images[i].config, names[j]);
+        }
         husk_load_plan_free(&plan);
         if (r < 0)
                 return r;

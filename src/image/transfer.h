@@ -28,6 +28,10 @@ struct husk_load_opts {
         struct husk_platform platform;
         const char *name;                 /* import: the name to give; load: an extra tag (may be NULL) */
         const struct husk_progress *progress;
+        /* load: called once per name of each image loaded (name NULL for an image without one), after
+           every record is added, so a caller can say what it loaded as docker load does. May be NULL. */
+        void (*loaded)(void *ctx, const char *id, const char *name);
+        void *loaded_ctx;
         /* import only */
         const char *message;              /* the history entry's comment (NULL: "imported from FILE") */
         const char *const *changes;       /* Dockerfile instructions applied to the config ("CMD [\"sh\"]",

@@ -85,6 +85,11 @@ blob_add() {
 	[ -z "$output" ]
 	run records
 	[ "$output" = "$config docker.io/library/busybox:test" ]
+	# What load reports is the archive's names, not others the image has.
+	hk tag busybox:test other:1
+	run hk load -i "$L"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: busybox:test" ]
 }
 
 @test "load: oci-archive (skopeo), plain, gzip and zstd compressed, and from stdin" {
@@ -548,6 +553,31 @@ blob_add() {
 	[[ "$output" == *"json.tar: manifest.json: line 2"* ]]
 	store_has_no_images
 	[ -z "$(ls -A "$HUSK_STORE/tmp" 2>/dev/null)" ]
+}
+
+@test "load and import: two processes at once with the same input both succeed (load: one record; import: two images, created apart, one named)" {
+	local A="$BATS_TEST_TMPDIR/a.tar" T="$BATS_TEST_TMPDIR/rootfs.tar"
+	image_oci_archive "$A" busybox:twice
+	image_rootfs_tar "$T"
+	"$HUSK" --storage-root "$HUSK_STORE" load -i "$A" >"$BATS_TEST_TMPDIR/1" 2>&1 &
+	local p1=$!
+	"$HUSK" --storage-root "$HUSK_STORE" load -i "$A" >"$BATS_TEST_TMPDIR/2" 2>&1 &
+	local p2=$!
+	wait "$p1" && wait "$p2"
+	[ "$(cat "$BATS_TEST_TMPDIR/1")" = "Loaded image: busybox:twice" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/2")" = "Loaded image: busybox:twice" ]
+	"$HUSK" --storage-root "$HUSK_STORE" import "$T" imp:1 >"$BATS_TEST_TMPDIR/3" 2>&1 &
+	p1=$!
+	"$HUSK" --storage-root "$HUSK_STORE" import "$T" imp:1 >"$BATS_TEST_TMPDIR/4" 2>&1 &
+	p2=$!
+	wait "$p1" && wait "$p2"
+	[[ "$(cat "$BATS_TEST_TMPDIR/3")" =~ ^sha256: ]]
+	[[ "$(cat "$BATS_TEST_TMPDIR/4")" =~ ^sha256: ]]
+	run records
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(grep -c " docker.io/library/busybox:twice$" <<<"$output")" = 1 ]
+	[ "$(grep -c " docker.io/library/imp:1$" <<<"$output")" = 1 ]
+	[ -z "$(ls -A "$HUSK_STORE/tmp")" ]
 }
 
 @test "load: kill -9 during a load, then the next command works and the load completes" {

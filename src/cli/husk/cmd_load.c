@@ -26,23 +26,20 @@ static const struct arg_opt opts[] = {
                 "Load only the given platform variant (os[/arch[/variant]])"),
 };
 
-/* docker load's lines: "Loaded image: NAME" per name (familiar: "busybox:latest"), "Loaded image ID: ID"
-   for an image without one. */
-static void report(struct husk_store *s, const char *id)
+/* docker load's lines: "Loaded image: NAME" per name the archive gave (familiar: "busybox:latest"),
+   "Loaded image ID: ID" for an image without one. */
+static void loaded(void *ctx, const char *id, const char *name)
 {
-        struct husk_image img = { 0 };
-        struct husk_error err = { 0 };
+        _cleanup_free_ char *repo = NULL, *tag = NULL;
 
-        if (husk_store_image_lookup(s, id, &img, &err) < 0 || !img.names || !img.names[0])
+        if (*(bool *) ctx)
+                return;
+        if (!name)
                 printf("Loaded image ID: %s\n", id);
-        for (size_t i = 0; img.names && img.names[i]; i++) {
-                _cleanup_free_ char *repo = NULL, *tag = NULL;
-                if (husk_name_split(img.names[i], &repo, &tag) < 0)
-                        printf("Loaded image: %s\n", img.names[i]);
-                else
-                        printf("Loaded image: %s:%s\n", husk_name_familiar(repo), tag);
-        }
-        husk_image_free(&img);
+        else if (husk_name_split(name, &repo, &tag) < 0)
+                printf("Loaded image: %s\n", name);
+        else
+                printf("Loaded image: %s:%s\n", husk_name_familiar(repo), tag);
 }
 
 static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
@@ -50,7 +47,7 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
         struct load_flags *f = flags;
         struct husk_store_opts so = { .root = ctx->storage_root };
         _cleanup_(husk_store_closep) struct husk_store *s = NULL;
-        struct husk_load_opts lo = { 0 };
+        struct husk_load_opts lo = { .loaded = loaded, .loaded_ctx = &f->quiet };
         struct husk_error err = { 0 };
         _cleanup_strv_ char **ids = NULL;
         _cleanup_free_ char *platform = NULL;
@@ -78,8 +75,6 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
                 husk_progress_display_finish(pd, r >= 0);
         if (r < 0)
                 return husk_fail(ctx, &err);
-        for (size_t i = 0; !f->quiet && ids[i]; i++)
-                report(s, ids[i]);
         return 0;
 }
 
