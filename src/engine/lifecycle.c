@@ -346,6 +346,13 @@ int husk_engine_remove(struct husk_engine *e, const char *id, bool force, struct
         _cleanup_close_ int lock = husk_ctr_lock(e->ctrs, id, err);
         if (lock < 0)
                 return lock == -ENOENT ? 0 : lock; /* --rm removed it meanwhile */
+        /* A start may have run while we waited for the lock: look again under it. */
+        husk_ctr_free_contents(&c);
+        r = husk_ctr_load(e->ctrs, id, &c, err);
+        if (r < 0)
+                return r;
+        if (c.state == HUSK_CTR_RUNNING && !c.monitor_dead)
+                return husk_error_set(err, EBUSY, "cannot remove container \"%s\": it was started meanwhile", c.name);
         _cleanup_close_ int dfd = husk_ctr_dir_open(e->ctrs, id, err);
         if (dfd < 0)
                 return dfd;

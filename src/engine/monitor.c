@@ -169,11 +169,15 @@ static int monitor_start(struct monitor *m, struct husk_error *err)
         int r = husk_ctr_load(m->e->ctrs, m->a->id, &m->c, err);
         if (r < 0)
                 return r;
-        if (m->c.state == HUSK_CTR_RUNNING && !m->c.monitor_dead)
-                return husk_error_set(err, EBUSY, "container %s is already running", m->c.name);
+        /* We hold the monitor lock: a record that still says running is a run whose monitor died
+         * (the probe in load saw our own lock). */
+        m->c.monitor_dead = m->c.state == HUSK_CTR_RUNNING;
         m->dirfd = husk_ctr_dir_open(m->e->ctrs, m->c.id, err);
         if (m->dirfd < 0)
                 return m->dirfd;
+        /* A run whose monitor died left its init, runtime state and mount: released before a new one. */
+        if (m->c.monitor_dead)
+                husk_engine_release(m->e, &m->c, m->dirfd);
         r = husk_engine_prepare(m->e, &m->c, m->dirfd, err);
         if (r >= 0) {
                 r = create_and_start(m, err);

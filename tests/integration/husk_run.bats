@@ -229,7 +229,7 @@ hkr() {
 	[ -z "$output" ]
 }
 
-@test "husk: a container whose monitor was killed shows as exited, and rm -f cleans it all" {
+@test "husk: a container whose monitor was killed shows as exited; start and rm release what it left" {
 	run hkr -d --name orphan "$RFS" sleep 1000
 	[ "$status" -eq 0 ]
 	local mon pid
@@ -245,9 +245,31 @@ hkr() {
 	[[ "$output" == "orphan exited Exited (unknown): its monitor died" ]]
 	run hk ps -q
 	[ -z "$output" ]
-	# The container itself still runs: rm -f kills it and releases everything.
+	# The container itself still runs. A start releases what the dead run left (its init is killed)
+	# and runs it again under a new monitor.
 	kill -0 "$pid"
-	run hk rm -f orphan
+	run hk start orphan
+	[ "$status" -eq 0 ]
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$pid" 2>/dev/null
+	run hk ps --format '{{.Names}} {{.State}}'
+	[ "$output" = "orphan running" ]
+	# Starting a running container does nothing, as Docker.
+	run hk start orphan
+	[ "$status" -eq 0 ]
+	[ "$output" = orphan ]
+	# Killed again: rm -f kills the container and releases everything.
+	mon="$(jq -r .monitor_pid "$HUSK_STORE/containers/$(hk inspect orphan | jq -r '.[0].Id')/container.json")"
+	pid="$(hk inspect orphan | jq -r '.[0].State.Pid')"
+	kill -9 "$mon"
+	for _ in $(seq 50); do
+		[[ "$(hk ps -a --format '{{.Status}}')" == *"monitor died"* ]] && break
+		sleep 0.1
+	done
+	run hk rm orphan
 	[ "$status" -eq 0 ]
 	! kill -0 "$pid" 2>/dev/null
 	engine_assert_nothing_left

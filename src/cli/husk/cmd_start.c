@@ -16,6 +16,13 @@ static const struct arg_opt start_opts[] = {
 static int start_one(struct husk_engine *e, const char *id, void *ud, struct husk_error *err)
 {
         (void) ud;
+        /* Docker's start of a running container is a no-op that succeeds. */
+        _cleanup_(husk_ctr_done) struct husk_ctr c = { 0 };
+        int r = husk_ctr_load(e->ctrs, id, &c, err);
+        if (r < 0)
+                return r;
+        if (c.state == HUSK_CTR_RUNNING && !c.monitor_dead)
+                return 0;
         return husk_engine_start(e, id, NULL, NULL, err);
 }
 
