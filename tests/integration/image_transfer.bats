@@ -261,6 +261,19 @@ blob_add() {
 	[ "$output" = "Loaded image: busybox:nested" ]
 	run records
 	[ "$output" = "$cfg docker.io/library/busybox:nested" ]
+	# The same as a Docker manifest list.
+	local L2="$BATS_TEST_TMPDIR/list" list lsize
+	cp -a "$L" "$L2"
+	jq -c '.mediaType = "application/vnd.docker.distribution.manifest.list.v2+json"' \
+		"$(image_blob_path "$L" "$nested")" >"$L2/n"
+	read -r list lsize < <(blob_add "$L2" "$L2/n")
+	jq -c --arg d "$list" --argjson s "$lsize" '.manifests[0] |= (.digest = $d | .size = $s |
+		.mediaType = "application/vnd.docker.distribution.manifest.list.v2+json")' "$L/index.json" >"$L2/index.json"
+	rm -rf "$HUSK_STORE"
+	run hk load -i "$L2"
+	[ "$status" -eq 0 ]
+	run records
+	[ "$output" = "$cfg docker.io/library/busybox:nested" ]
 	# --platform picks the other one; a platform the index lacks is an error listing what it has.
 	rm -rf "$HUSK_STORE"
 	run hk load --platform "linux/$OTHER_ARCH" -i "$L"
