@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The progress display (progress.h): items kept in arrival order, drawn as one block of lines. */
+/*
+ * The progress display (progress.h): items kept in arrival order. On a terminal the items still moving
+ * are one block of lines redrawn in place; an item that finished at the top of the block is left where
+ * it is and leaves the block, so the block stays small and never taller than the screen (a cursor moved
+ * up past the top of the screen would draw over the wrong lines).
+ */
 #include "cli/husk/progress.h"
 
 #include <stdlib.h>
@@ -19,6 +24,7 @@ struct item {
         uint64_t done, total;
         int64_t start_ns, end_ns;
         bool finished;
+        bool shown_done;        /* its finished line is on the terminal */
 };
 
 struct husk_progress_display {
@@ -26,7 +32,8 @@ struct husk_progress_display {
         enum husk_progress_mode mode;
         struct item *items;
         size_t n_items;
-        size_t drawn;           /* lines of the last frame on the terminal */
+        size_t first_live;      /* items before it are drawn for good, above the block */
+        size_t drawn;           /* lines of the block on the terminal */
         int64_t last_draw_ns;
 };
 
@@ -101,12 +108,15 @@ void husk_progress_format_line(char *buf, size_t size, const char *what, uint64_
         (void) snprintf(buf, size, "%s  %s%s/%s  %s%s", what, bar, d, t, speed, eta);
 }
 
-static int term_width(FILE *out)
+static void term_size(FILE *out, int *cols, int *rows)
 {
         struct winsize ws;
-        if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-                return ws.ws_col;
-        return 80;
+        *cols = 80;
+        *rows = 24;
+        if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
+                *cols = ws.ws_col;
+                *rows = ws.ws_row;
+        }
 }
 
 static void draw_item(struct husk_progress_display *d, const struct item *it, int64_t now, int bar_width)
@@ -118,21 +128,38 @@ static void draw_item(struct husk_progress_display *d, const struct item *it, in
         fprintf(d->out, "%s", line);
 }
 
-/* A terminal: move up over the last frame and draw every item again, each line cleared to its end. */
+/* A terminal: move up over the block and draw its items again, each line cleared to its end. */
 static void redraw(struct husk_progress_display *d, int64_t now)
 {
-        int cols = term_width(d->out);
+        int cols, rows;
+        term_size(d->out, &cols, &rows);
         /* Room for the name, the numbers and the rest; Docker's bar is 50 wide on a wide terminal. */
         int bar = cols - 70;
         bar = bar > 50 ? 50 : bar < 10 ? 0 : bar;
         if (d->drawn)
                 fprintf(d->out, "\033[%zuA", d->drawn);
-        for (size_t i = 0; i < d->n_items; i++) {
+        /* Items that left the block unfinished (it outgrew the screen) and have finished since: their last
+           line goes where the block started, and the block moves down under it. */
+        for (size_t i = 0; i < d->first_live; i++) {
+                struct item *it = &d->items[i];
+                if (it->finished && !it->shown_done) {
+                        fputc('\r', d->out);
+                        draw_item(d, it, now, bar);
+                        fputs("\033[K\n", d->out);
+                        it->shown_done = true;
+                }
+        }
+        for (size_t i = d->first_live; i < d->n_items; i++) {
                 fputc('\r', d->out);
                 draw_item(d, &d->items[i], now, bar);
                 fputs("\033[K\n", d->out);
+                d->items[i].shown_done = d->items[i].finished;
         }
-        d->drawn = d->n_items;
+        /* Finished items at the top stay as drawn; so do the oldest when the block outgrows the screen. */
+        while (d->first_live < d->n_items &&
+               (d->items[d->first_live].finished || d->n_items - d->first_live > (size_t) (rows > 2 ? rows - 1 : 1)))
+                d->first_live++;
+        d->drawn = d->n_items - d->first_live;
         d->last_draw_ns = now;
         (void) fflush(d->out);
 }

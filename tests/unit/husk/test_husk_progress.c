@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The progress display: its lines (pure) and what each mode writes. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/husk/progress.h"
 #include "test.h"
@@ -73,9 +75,42 @@ TEST(modes)
         CHECK_STR_EQ(quiet, "");
         /* A terminal: lines cleared to their end, the block redrawn from its top. */
         _cleanup_free_ char *tty = feed(HUSK_PROGRESS_TTY, true);
-        CHECK_CONTAINS(tty, "\ra  Done  100B in 0s\033[K\n");
-        CHECK_CONTAINS(tty, "\033[2A\ra  Done");
-        CHECK_CONTAINS(tty, "\rb  Done  5B in 0s\033[K\n");
+        CHECK_CONTAINS(tty, "\033[1A\ra  Done  100B in 0s\033[K\n\rb  5B");
+        /* a finished at the top of the block: it stays, only b is redrawn. */
+        CHECK_CONTAINS(tty, "\033[1A\rb  Done  5B in 0s\033[K\n");
+        CHECK(strstr(tty, "\033[2A") == NULL);
+}
+
+/* Many items on a screen of 24 rows (no terminal: the default size): the cursor never moves up past it. */
+TEST(block_never_taller_than_the_screen)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        struct husk_progress_display *d = husk_progress_display_new(out, HUSK_PROGRESS_TTY);
+        struct husk_progress p = husk_progress_display_callbacks(d);
+        char what[16];
+        for (int i = 0; i < 40; i++) {
+                (void) snprintf(what, sizeof(what), "item%d", i);
+                p.update(p.ctx, what, 0, 100);
+        }
+        for (int i = 39; i >= 0; i--) {
+                (void) snprintf(what, sizeof(what), "item%d", i);
+                p.update(p.ctx, what, 100, 100);
+        }
+        husk_progress_display_finish(d, true);
+        husk_progress_display_free(d);
+        fclose(out);
+        _cleanup_free_ char *s = buf;
+        int max_up = 0;
+        for (const char *q = s; (q = strstr(q, "\033[")); q += 2) {
+                char *end;
+                long n = strtol(q + 2, &end, 10);
+                if (*end == 'A' && n > max_up)
+                        max_up = (int) n;
+        }
+        CHECK(max_up > 0 && max_up <= 23);
+        CHECK_CONTAINS(s, "\ritem0  Done  100B in 0s\033[K\n");
 }
 
 RUN_TESTS()
