@@ -56,7 +56,7 @@ int husk_layer_read_info(struct husk_store *s, const char *hex, struct husk_laye
         int r;
 
         if (s->root_fd < 0)
-                return -ENOENT;
+                return husk_error_set(err, ENOENT, "layer sha256:%.64s is not in the image store", hex);
         if (asprintf(&path, "layers/%s/layer.json", hex) < 0)
                 return husk_error_errno(err, ENOMEM, "layer %s", hex);
         if ((r = husk_read_file_at(s->root_fd, path, &data, &len, err)) < 0)
@@ -169,30 +169,33 @@ int husk_layer_link(struct husk_store *s, const struct husk_layer_info *info, st
 int husk_layer_delete(struct husk_store *s, const char *hex, uint64_t *ret_bytes, struct husk_error *err)
 {
         struct husk_layer_info info;
-        char path[128], tmp[128];
+        char path[128], tmp[128], link[64], target[128], have[128];
+        bool has_info;
         int r;
 
         *ret_bytes = 0;
         /* A layer without a readable layer.json is a broken leftover: deleted all the same. */
         struct husk_error ignored = { 0 };
-        if (husk_layer_read_info(s, hex, &info, NULL, &ignored) == 0) {
-                char target[128], have[128];
+        has_info = husk_layer_read_info(s, hex, &info, NULL, &ignored) == 0;
+        if (has_info)
                 *ret_bytes = info.size;
-                (void) snprintf(path, sizeof(path), "l/%s", info.link);
-                (void) snprintf(target, sizeof(target), "../layers/%s/diff", hex);
-                ssize_t n = readlinkat(s->root_fd, path, have, sizeof(have) - 1);
-                /* only our own link: a colliding one belongs to the layer that made it */
-                if (n > 0 && (have[n] = '\0', strcmp(have, target) == 0) && unlinkat(s->root_fd, path, 0) < 0 &&
-                    errno != ENOENT)
-                        return husk_error_errno(err, errno, "remove %s/%s", s->root, path);
-        }
-        (void) snprintf(path, sizeof(path), "layers/%s", hex);
+        (void) snprintf(path, sizeof(path), "layers/%.64s", hex);
         if ((r = husk_store_tmp_name(s, "gc", tmp, sizeof(tmp))) < 0)
                 return husk_error_errno(err, -r, "remove layer %s", hex);
-        /* Out of layers/ in one step; the slow rm -rf happens in tmp/, where a crash is cleaned up. */
+        /* Out of layers/ in one step, first: a crash after it leaves a tmp/ leftover (removed by the
+           next open) and a dangling l/ link (removed by the next sweep), never a half layer. The slow
+           rm -rf happens in tmp/ once the lock is released. */
         if (renameat(s->root_fd, path, s->root_fd, tmp) < 0)
                 return errno == ENOENT ? 0 : husk_error_errno(err, errno, "remove %s/%s", s->root, path);
-        if ((r = husk_store_sync_dir(s, "layers", err)) < 0)
+        husk_store_trash(s, tmp);
+        if ((r = husk_store_sync_dir(s, "layers", err)) < 0 || !has_info)
                 return r;
-        return husk_rm_rf_at(s->root_fd, tmp, err);
+        (void) snprintf(link, sizeof(link), "l/%s", info.link);
+        (void) snprintf(target, sizeof(target), "../layers/%.64s/diff", hex);
+        ssize_t n = readlinkat(s->root_fd, link, have, sizeof(have) - 1);
+        /* only our own link: a colliding one belongs to the layer that made it */
+        if (n > 0 && (have[n] = '\0', strcmp(have, target) == 0) && unlinkat(s->root_fd, link, 0) < 0 &&
+            errno != ENOENT)
+                return husk_error_errno(err, errno, "remove %s/%s", s->root, link);
+        return 0;
 }

@@ -134,10 +134,21 @@ static int make_layout(struct husk_store *s, struct husk_error *err)
         return 0;
 }
 
+static void empty_trash(int root_fd, char **trash, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                /* a failure leaves an entry of ours in tmp/: the next open after we are gone removes it */
+                (void) husk_rm_rf_at(root_fd, trash[i], NULL);
+                free(trash[i]);
+        }
+        free(trash);
+}
+
 static void store_free(struct husk_store *s)
 {
         if (!s)
                 return;
+        empty_trash(s->root_fd, s->trash, s->n_trash);
         if (s->gc_fd >= 0)
                 (void) close(s->gc_fd);
         if (s->lock_fd >= 0)
@@ -238,9 +249,31 @@ int husk_store_lock(struct husk_store *s, struct husk_error *err)
 
 void husk_store_unlock(struct husk_store *s)
 {
-        if (--s->lock_depth == 0)
+        char **trash = NULL;
+        size_t n = 0;
+
+        if (--s->lock_depth == 0) {
                 (void) flock(s->lock_fd, LOCK_UN);
+                trash = steal_ptr(s->trash);
+                n = s->n_trash;
+                s->n_trash = 0;
+        }
         (void) pthread_mutex_unlock(&s->mutex);
+        empty_trash(s->root_fd, trash, n);
+}
+
+void husk_store_trash(struct husk_store *s, const char *rel)
+{
+        (void) pthread_mutex_lock(&s->mutex);
+        char **nv = s->lock_depth ? realloc(s->trash, (s->n_trash + 1) * sizeof(char *)) : NULL;
+        char *copy = nv ? strdup(rel) : NULL;
+        if (nv)
+                s->trash = nv;
+        if (copy)
+                s->trash[s->n_trash++] = copy;
+        (void) pthread_mutex_unlock(&s->mutex);
+        if (!copy)
+                (void) husk_rm_rf_at(s->root_fd, rel, NULL);
 }
 
 int husk_store_pin(struct husk_store *s, struct husk_error *err)

@@ -33,7 +33,12 @@ struct husk_store_opts {
         bool read_only;         /* open for listing only: no recovery, no directories made */
 };
 
-/* Open (creating the layout) and clean leftovers of killed operations in tmp/ under the lock. */
+/*
+ * Open (creating the layout) and clean leftovers of killed operations in tmp/ under the lock. A handle
+ * that has written content (a blob, a layer, a record) holds gc.lock shared until it is closed, so that
+ * a GC in another process never sweeps what it imported before the image record names it: close
+ * handles when done (a long-running process should not keep one open).
+ */
 int husk_store_open(const struct husk_store_opts *opts, struct husk_store **ret, struct husk_error *err);
 void husk_store_close(struct husk_store *s);
 static inline void husk_store_closep(struct husk_store **s)

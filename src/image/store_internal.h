@@ -23,6 +23,10 @@ struct husk_store {
         pthread_mutex_t mutex;
         int lock_fd;
         unsigned lock_depth;
+        /* tmp/ entries to delete once the lock is released (layers a sweep moved out of layers/):
+           a slow rm -rf must not hold up every other process's records */
+        char **trash;
+        size_t n_trash;
 
         /* gc.lock, held LOCK_SH from our first write until close: content we wrote is unreferenced
            until its image record is added, and a GC in another process must not sweep it meanwhile. */
@@ -32,6 +36,9 @@ struct husk_store {
 
 /* Fail with -EROFS naming the operation when the store was opened read-only. */
 int husk_store_check_writable(struct husk_store *s, const char *op, struct husk_error *err);
+
+/* Delete tmp/<rel> after the outermost husk_store_unlock() (at once when that fails to be arranged). */
+void husk_store_trash(struct husk_store *s, const char *rel);
 
 /* Take gc.lock shared (once per store; kept until close). */
 int husk_store_pin(struct husk_store *s, struct husk_error *err);
@@ -57,8 +64,8 @@ int husk_store_du(int dirfd, const char *path, uint64_t *ret, struct husk_error 
    compressed digests recorded for it. */
 int husk_layer_read_info(struct husk_store *s, const char *hex, struct husk_layer_info *ret, char ***ret_blobs,
                          struct husk_error *err);
-/* Remove a layer: its l/ link, then the directory moved into tmp/ and deleted there (so a crash
-   leaves only a tmp/ leftover). */
+/* Remove a layer: its l/ link, then the directory moved into tmp/ and deleted there once the lock is
+   released (so a crash leaves only a tmp/ leftover). */
 int husk_layer_delete(struct husk_store *s, const char *hex, uint64_t *ret_bytes, struct husk_error *err);
 
 /* ---- records (records.c) ---- */

@@ -75,16 +75,9 @@ static int check_tmp(int rootfd, int dirfd, const char *name, char *msg, size_t 
         return bad(msg, len, "tmp/%s left behind", name);
 }
 
-static int check_link(int rootfd, int dirfd, const char *name, char *msg, size_t len)
-{
-        struct stat st;
-        (void) rootfd;
-        if (fstatat(dirfd, name, &st, 0) < 0 || !S_ISDIR(st.st_mode))
-                return bad(msg, len, "l/%s leads nowhere", name);
-        return 0;
-}
-
-static int check_layer_with(struct husk_store *s, const char *name, char *msg, size_t len)
+/* A layer: its layer.json names it; when an image uses it (referenced), its l/ link leads to it. An
+   unused layer may lack its link (a GC killed half-way; the next GC or an ensure settles it). */
+static int check_layer_with(struct husk_store *s, const char *name, bool referenced, char *msg, size_t len)
 {
         struct husk_layer_info info;
         struct husk_error err = { 0 };
@@ -93,6 +86,8 @@ static int check_layer_with(struct husk_store *s, const char *name, char *msg, s
         (void) snprintf(diffid, sizeof(diffid), "sha256:%.64s", name);
         if (husk_store_layer_get(s, diffid, &info, &err) < 0)
                 return bad(msg, len, "layer %s: %s", name, err.msg);
+        if (!referenced)
+                return 0;
         (void) snprintf(p, sizeof(p), "l/%s", info.link);
         ssize_t n = readlinkat(husk_store_root_fd(s), p, have, sizeof(have) - 1);
         if (n < 0)
@@ -116,19 +111,25 @@ int store_check(const char *root, char *msg, size_t len)
         if (husk_store_open(&o, &s, &err) < 0)
                 return bad(msg, len, "open: %s", err.msg);
         int rootfd = husk_store_root_fd(s);
-        if ((r = each(rootfd, "tmp", check_tmp, msg, len)) == 0 && (r = each(rootfd, "blobs/sha256", check_blob, msg, len)) == 0)
-                r = each(rootfd, "l", check_link, msg, len);
+        if ((r = each(rootfd, "tmp", check_tmp, msg, len)) == 0)
+                r = each(rootfd, "blobs/sha256", check_blob, msg, len);
+        if (r == 0 && husk_store_image_list(s, &imgs, &n, &err) < 0)
+                r = bad(msg, len, "records: %s", err.msg);
         if (r == 0) {
                 int fd = openat(rootfd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-                for (struct dirent *de; r == 0 && d && (de = readdir(d));)
-                        if (de->d_name[0] != '.')
-                                r = check_layer_with(s, de->d_name, msg, len);
+                for (struct dirent *de; r == 0 && d && (de = readdir(d));) {
+                        if (de->d_name[0] == '.')
+                                continue;
+                        bool referenced = false;
+                        for (size_t i = 0; i < n; i++)
+                                for (char **p = imgs[i].layers; p && *p; p++)
+                                        referenced = referenced || strcmp(*p + 7, de->d_name) == 0;
+                        r = check_layer_with(s, de->d_name, referenced, msg, len);
+                }
                 if (d)
                         closedir(d);
         }
-        if (r == 0 && husk_store_image_list(s, &imgs, &n, &err) < 0)
-                r = bad(msg, len, "records: %s", err.msg);
         for (size_t i = 0; r == 0 && i < n; i++) {
                 if (!husk_blob_exists(s, imgs[i].id) || !husk_blob_exists(s, imgs[i].manifest))
                         r = bad(msg, len, "image %s: its config or manifest blob is missing", imgs[i].id);

@@ -7,7 +7,8 @@
 /*
  * Open the store at root (which repairs it) and check: tmp/ is empty (callers make sure no process of
  * theirs is still running), every blob hashes to its name, every layer has a valid layer.json naming
- * it and an l/ link to it, every l/ link leads to a layer, every image record's blobs and layers are
- * there. 0, or -1 with what is wrong in msg.
+ * it, every layer an image uses has its l/ link, every image record's blobs and layers are there.
+ * Unused garbage a killed GC may leave (a layer without its link, a dangling link) is the next GC's.
+ * 0, or -1 with what is wrong in msg.
  */
 int store_check(const char *root, char *msg, size_t len);
