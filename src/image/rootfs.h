@@ -52,6 +52,7 @@ int husk_rootfs_remove(int container_dirfd, struct husk_error *err);
 /* ---- disk usage of a container's own layer (`husk system df`) ---- */
 struct husk_rootfs_usage {
         uint64_t bytes;         /* on disk (st_blocks), each inode once: upper/ and work/, or the copy */
+        uint64_t apparent;      /* sizes of the regular files and symlinks, each inode once (Docker's SizeRw) */
         uint64_t inodes;
 };
 /* What the container's root adds to the image's layers: upper/ and work/ of an overlay root (merged/

@@ -47,6 +47,8 @@ static int count(struct usage_ctx *c, const struct stat *st)
                 }
         }
         c->u->bytes += (uint64_t) st->st_blocks * 512;
+        if (S_ISREG(st->st_mode) || S_ISLNK(st->st_mode))
+                c->u->apparent += (uint64_t) st->st_size;
         c->u->inodes++;
         return 0;
 }

@@ -156,7 +156,7 @@ run_on_root() {
 	# and what husk_rootfs_usage says of one root agrees with du
 	run "$ROOTFS_TOOL" usage "$HUSK_STORE/containers/rootfs-c1"
 	[ "$status" -eq 0 ]
-	local bytes="${output% *}"
+	local bytes="${output%% *}"
 	[ "$bytes" -ge $((write_k * 1024)) ] && [ "$bytes" -le $(((write_k + 16) * 1024)) ]
 	for i in $(seq 1 $n); do
 		"$ROOTFS_TOOL" remove "$HUSK_STORE/containers/rootfs-c$i"

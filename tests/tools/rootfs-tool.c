@@ -5,7 +5,7 @@
  *
  *   rootfs-tool mount [OPTIONS] CONTAINER_DIR [LAYER...]   layers base first, as an image lists them
  *   rootfs-tool bench N [OPTIONS] CONTAINER_DIR [LAYER...] N mount/remove cycles: mean and min times
- *   rootfs-tool unmount|remove|usage CONTAINER_DIR
+ *   rootfs-tool unmount|remove|usage CONTAINER_DIR    usage: bytes on disk, inodes, apparent bytes
  *   rootfs-tool probe SCRATCH_DIR
  *   rootfs-tool image [OPTIONS] CONTAINER_DIR STORE_ROOT IMAGE   husk_rootfs_mount of a stored image
  *   rootfs-tool store-probe STORE_ROOT                       husk_rootfs_probe of a store
@@ -262,7 +262,8 @@ int main(int argc, char **argv)
                 struct husk_rootfs_usage u;
                 if (husk_rootfs_usage(fd, &u, &err) < 0)
                         return fail("usage", &err);
-                printf("%llu %llu\n", (unsigned long long) u.bytes, (unsigned long long) u.inodes);
+                printf("%llu %llu %llu\n", (unsigned long long) u.bytes, (unsigned long long) u.inodes,
+                       (unsigned long long) u.apparent);
                 return 0;
         }
         return usage();

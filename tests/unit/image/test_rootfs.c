@@ -679,6 +679,7 @@ TEST(usage_counts_the_container_layer)
         printf("# usage: %llu bytes before, %llu after 100 KiB\n", (unsigned long long) before.bytes,
                (unsigned long long) after.bytes);
         CHECK(after.bytes >= before.bytes + 102400 && after.bytes <= before.bytes + 102400 + 16384);
+        CHECK(after.apparent == before.apparent + 102400);      /* big and big2: one file */
         CHECK(husk_rootfs_remove(c, &err) == 0);
         CHECK(husk_rootfs_usage(c, &after, &err) == 0 && after.bytes == 0);
 }
