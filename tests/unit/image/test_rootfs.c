@@ -135,7 +135,7 @@ static bool mounted_at(const char *path)
  *   l1: a, a2 (a hard link of a), b (setuid, 1234:5678, user.foo, mtime 2001), d/x, lnk -> /etc (a symlink
  *       out of the root), fifo, e/old
  *   l2: a deleted (whiteout), d opaque with d/z, lnk a directory with lnk/f (a directory over a symlink)
- *   l3: c, e deleted, b2 a symlink
+ *   l3: c, e deleted, b2 a symlink, f a file over l1's directory f/ (with f/in)
  */
 static int make_layers(int sfd)
 {
@@ -157,6 +157,7 @@ static int make_layers(int sfd)
         (void) snprintf(p, sizeof(p), "/proc/self/fd/%d/l2/d", sfd);
         r |= setxattr(p, "trusted.overlay.opaque", "y", 1, 0);
         r |= put(sfd, "l3/c", "c") | mknodat(sfd, "l3/e", S_IFCHR, makedev(0, 0)) | symlinkat("b", sfd, "l3/b2");
+        r |= mkdirat(sfd, "l1/f", 0755) | put(sfd, "l1/f/in", "in") | put(sfd, "l3/f", "file");
         return r ? -1 : 0;
 }
 
@@ -275,6 +276,7 @@ TEST(overlay_view_whiteouts_opaque_and_copy_equal)
         CHECK(!exists(s.fd, "c/merged/a") && exists(s.fd, "c/merged/a2") && exists(s.fd, "c/merged/c"));
         CHECK(exists(s.fd, "c/merged/d/z") && !exists(s.fd, "c/merged/d/x"));
         CHECK(exists(s.fd, "c/merged/lnk/f") && !exists(s.fd, "c/merged/e"));
+        CHECK(exists(s.fd, "c/merged/f") && !exists(s.fd, "c/merged/f/in"));
         char merged[PATH_MAX];
         (void) snprintf(merged, sizeof(merged), "%s/c/merged", s.path);
         _cleanup_free_ char *ov = listing(merged);
@@ -293,8 +295,11 @@ TEST(overlay_view_whiteouts_opaque_and_copy_equal)
         CHECK_STR_EQ(lg, ov);
         CHECK(husk_rootfs_remove(c, &err) == 0 && empty_dir(s.fd, "c"));
 
+        bool host_had = exists(AT_FDCWD, "/etc/f");
         CHECK(mount_c(&s, &st, HUSK_ROOTFS_COPY, &d, &err) == 0);
         CHECK(d == HUSK_ROOTFS_COPY);
+        /* l2's directory lnk/ replaced l1's symlink lnk -> /etc: lnk/f went into the copy, not the host */
+        CHECK(host_had || !exists(AT_FDCWD, "/etc/f"));
         _cleanup_free_ char *cp = listing(merged);
         CHECK_STR_EQ(cp, ov);
         /* hard links of one layer stay hard links */
