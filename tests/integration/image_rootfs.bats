@@ -235,3 +235,33 @@ run_on_root() {
 		[ -z "$(ls -A "$STORE/containers/c")" ]
 	done
 }
+
+@test "rootless: in a user namespace, overlay with userxattr (user.overlay.opaque) and the copy give the same view" {
+	local d="$BATS_TEST_TMPDIR/ul"
+	store_fs "$d"
+	mkdir -p "$d/base/etc/conf.d" "$d/top/etc/conf.d" "$d/c1" "$d/c2"
+	echo a >"$d/base/etc/conf.d/a"
+	echo gone >"$d/base/etc/gone"
+	echo b >"$d/top/etc/conf.d/b"
+	mknod "$d/top/etc/gone" c 0 0
+	python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.overlay.opaque", b"y")' "$d/top/etc/conf.d" ||
+		skip "no user.* xattrs on $(stat -f -c %T "$d")"
+	run unshare -Urm --propagation private sh -euc '
+		tool="$1" d="$2"
+		"$tool" mount --rootless --driver overlay "$d/c1" "$d/base" "$d/top" >/dev/null
+		grep " $d/c1/merged " /proc/self/mountinfo | grep -q userxattr
+		"$tool" mount --rootless --driver copy "$d/c2" "$d/base" "$d/top" >/dev/null
+		for c in c1 c2; do (cd "$d/$c/merged" && find . | sort | tr "\n" " "); echo; done
+		echo new >"$d/c1/merged/etc/new"
+		rm "$d/c1/merged/etc/conf.d/b"
+		stat -c "%F %t:%T" "$d/c1/upper/etc/conf.d/b"
+		"$tool" remove "$d/c1"
+		"$tool" remove "$d/c2"
+	' rootless "$ROOTFS_TOOL" "$d"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ". ./etc ./etc/conf.d ./etc/conf.d/b " ]
+	[ "${lines[1]}" = "${lines[0]}" ]
+	[ "${lines[2]}" = "character special file 0:0" ]
+	[ -z "$(ls -A "$d/c1")" ] && [ -z "$(ls -A "$d/c2")" ]
+}
