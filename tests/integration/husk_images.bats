@@ -444,3 +444,21 @@ human4() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"image prune takes until=, label= and label!="* ]]
 }
+
+@test "rmi and image prune refuse to guess when the containers' records cannot be read" {
+	load_busybox
+	rm -rf "$HUSK_STORE/containers"
+	echo "not a directory" >"$HUSK_STORE/containers"
+	run hk rmi busybox:test
+	[ "$status" -eq 125 ]
+	[[ "$output" == "husk: "*"containers"* ]]
+	run hk image prune -a -f
+	[ "$status" -eq 125 ]
+	run hk system df
+	[ "$status" -eq 125 ]
+	rm -f "$HUSK_STORE/containers"
+	[ "$(hk images -q | wc -l)" -eq 1 ]
+	# No containers/ at all: nothing is in use.
+	run hk rmi busybox:test
+	[ "$status" -eq 0 ]
+}

@@ -28,9 +28,13 @@ void husk_cli_image_id(const char *id, bool no_trunc, char *buf, size_t size)
 int husk_cli_images_in_use(struct husk_store *s, char ***ret, struct husk_error *err)
 {
         _cleanup_(husk_ctr_store_closep) struct husk_ctr_store *cs = NULL;
-        struct husk_error ignored = { 0 };
-        /* No containers/ yet: no container uses anything. */
-        if (husk_ctr_store_open(husk_store_root(s), false, &cs, &ignored) < 0) {
+        int r = husk_ctr_store_open(husk_store_root(s), false, &cs, err);
+        /* Only a missing containers/ means no container uses anything: any other failure must not let an
+           image in use be removed. */
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (r < 0) {
+                husk_error_clear(err);
                 char **none = calloc(1, sizeof(char *));
                 if (!none)
                         return husk_error_errno(err, ENOMEM, "images in use");

@@ -101,10 +101,14 @@ static int collect_layers(struct husk_store *s, struct husk_df *df, struct husk_
 static int collect_containers(struct husk_store *s, struct husk_df *df, struct husk_error *err)
 {
         _cleanup_(husk_ctr_store_closep) struct husk_ctr_store *cs = NULL;
-        struct husk_error ignored = { 0 };
-        if (husk_ctr_store_open(husk_store_root(s), false, &cs, &ignored) < 0)
+        int r = husk_ctr_store_open(husk_store_root(s), false, &cs, err);
+        if (r == -ENOENT) {
+                husk_error_clear(err);
                 return 0;       /* no containers/ yet */
-        int r = husk_ctr_list(cs, &df->ctrs, &df->n_ctrs, err);
+        }
+        if (r < 0)
+                return r;
+        r = husk_ctr_list(cs, &df->ctrs, &df->n_ctrs, err);
         if (r < 0)
                 return r;
         df->ctr_size = calloc(df->n_ctrs ? df->n_ctrs : 1, sizeof(*df->ctr_size));
