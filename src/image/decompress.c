@@ -20,9 +20,10 @@
 
 struct husk_decoder {
         const struct husk_unpack_source *src;
-        struct husk_digester *blob;     /* the bytes as read */
+        struct husk_digester *blob;     /* the bytes as read: compressed blobs only */
         struct husk_digester *tar;      /* the bytes decompressed */
         enum husk_compression kind;
+        bool hash_blob;                 /* from detection on; a plain tar is hashed once, as the tar */
 
         unsigned char *in;
         size_t in_pos, in_len;
@@ -61,7 +62,8 @@ static ssize_t source_read(struct husk_decoder *d, void *buf, size_t len, struct
                 return husk_error_errno(err, (int) -n, "read layer");
         if (n == 0)
                 d->in_eof = true;
-        husk_digester_update(d->blob, buf, (size_t) n);
+        if (d->hash_blob)
+                husk_digester_update(d->blob, buf, (size_t) n);
         return n;
 }
 
@@ -121,6 +123,11 @@ int husk_decoder_new(const struct husk_unpack_source *src, struct husk_decoder *
                         return husk_error_errno(err, ENOMEM, "zstd decoder");
         } else {
                 d->kind = HUSK_COMPRESSION_NONE;
+        }
+        /* What was read to detect the format, then everything after it as it is read. */
+        if (d->kind != HUSK_COMPRESSION_NONE) {
+                husk_digester_update(d->blob, d->in, d->in_len);
+                d->hash_blob = true;
         }
         *ret = steal_ptr(d);
         return 0;
@@ -267,8 +274,14 @@ ssize_t husk_decoder_read(struct husk_decoder *d, void *buf, size_t len, struct 
 
 void husk_decoder_result(struct husk_decoder *d, struct husk_unpack_result *ret)
 {
-        ret->blob_size = husk_digester_bytes(d->blob);
         ret->tar_size = husk_digester_bytes(d->tar);
-        husk_digester_final(d->blob, ret->digest);
         husk_digester_final(d->tar, ret->diffid);
+        if (d->kind == HUSK_COMPRESSION_NONE) {
+                /* Every byte read went through as tar: one hash for both. */
+                ret->blob_size = ret->tar_size;
+                memcpy(ret->digest, ret->diffid, sizeof(ret->digest));
+                return;
+        }
+        ret->blob_size = husk_digester_bytes(d->blob);
+        husk_digester_final(d->blob, ret->digest);
 }

@@ -29,6 +29,8 @@ struct unpack_ctx {
         struct unpack_dir *dirs;
         size_t n_dirs, cap_dirs;
         uint64_t devices_skipped;
+        char *parent_path;              /* the last parent directory looked up, and its O_PATH fd */
+        int parent_fd;
 };
 
 /* One tar entry, its data read from a. err names the entry. */
@@ -39,8 +41,10 @@ int unpack_finish_dirs(struct unpack_ctx *u, struct husk_error *err);
 void unpack_ctx_release(struct unpack_ctx *u);
 
 /* An O_PATH fd of the directory `parent` (cleaned, relative) inside the layer, missing directories
- * created (0755), resolved without leaving the layer. */
+ * created (0755), resolved without leaving the layer. The fd is u's (not to be closed) and valid until
+ * the next call. */
 int unpack_open_parent(struct unpack_ctx *u, const char *parent, struct husk_error *err);
+void unpack_forget_parent(struct unpack_ctx *u);
 
 /* Entries named ".wh.*": the whiteout in overlayfs's form. base is the name's last component; times
  * the entry's (atime, mtime). */

@@ -81,6 +81,7 @@ static int unpack_tar(struct husk_tar_stream *stream, int dirfd, const struct hu
                 .root = dirfd,
                 .rootless = opts && opts->rootless,
                 .opaque_xattr = opts && opts->rootless ? "user.overlay.opaque" : "trusted.overlay.opaque",
+                .parent_fd = -1,
         };
         struct read_ctx rc = { .stream = stream };
         _cleanup_(archive_freep) struct archive *a = archive_read_new();

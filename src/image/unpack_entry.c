@@ -25,18 +25,46 @@
 #include "util/fs.h"
 #include "util/path.h"
 
+void unpack_forget_parent(struct unpack_ctx *u)
+{
+        free(u->parent_path);
+        u->parent_path = NULL;
+        if (u->parent_fd >= 0)
+                (void) close(u->parent_fd);
+        u->parent_fd = -1;
+}
+
 int unpack_open_parent(struct unpack_ctx *u, const char *parent, struct husk_error *err)
 {
+        /* Archives list a directory's entries together: most entries reuse the last lookup. It stays
+         * right: where a path leads changes only when one of its components is removed or replaced,
+         * by an entry whose own parent is a shorter path, which then is the last lookup. */
+        if (u->parent_path && strcmp(u->parent_path, parent) == 0)
+                return u->parent_fd;
+        unpack_forget_parent(u);
+
+        int fd;
         if (!*parent) {
-                int fd = openat(u->root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-                return fd < 0 ? husk_error_errno(err, errno, "open the layer's root") : fd;
+                fd = openat(u->root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return husk_error_errno(err, errno, "open the layer's root");
+        } else {
+                fd = husk_open_in_root(u->root, parent, O_PATH | O_DIRECTORY, 0, err);
+                if (fd == -ENOENT) {
+                        /* Archives may leave out parent directories: made as tar does (0755, ours). */
+                        husk_error_clear(err);
+                        fd = husk_mkdir_in_root(u->root, parent, 0755, false, err);
+                }
+                if (fd < 0)
+                        return fd;
         }
-        int fd = husk_open_in_root(u->root, parent, O_PATH | O_DIRECTORY, 0, err);
-        if (fd != -ENOENT)
-                return fd;
-        /* Archives may leave out parent directories; they are created as tar does (0755, ours). */
-        husk_error_clear(err);
-        return husk_mkdir_in_root(u->root, parent, 0755, false, err);
+        u->parent_path = strdup(parent);
+        if (!u->parent_path) {
+                (void) close(fd);
+                return husk_error_errno(err, ENOMEM, "parent directory");
+        }
+        u->parent_fd = fd;
+        return fd;
 }
 
 /* The xattrs an archive may not set: overlayfs's own would let a layer forge opaque directories,
@@ -374,6 +402,26 @@ static int write_root(struct unpack_ctx *u, struct archive_entry *e, mode_t type
         return remember_dir(u, "", fd, e, true, err);
 }
 
+/* The entry at base in parent_fd: -EEXIST (nothing consumed) when something is in the way, unless
+ * it is a directory that stays (kept_dir). */
+static int create_entry(struct unpack_ctx *u, struct archive *a, struct archive_entry *e, int parent_fd,
+                        const char *base, const char *full, bool kept_dir, bool was_whiteout, struct husk_error *err)
+{
+        const char *hardlink = archive_entry_hardlink(e);
+
+        if (hardlink)
+                return write_hardlink(u, hardlink, parent_fd, base, err);
+        mode_t type = archive_entry_filetype(e);
+        switch (type) {
+        case AE_IFREG:
+                return write_regular(u, a, e, parent_fd, base, err);
+        case AE_IFDIR:
+                return write_dir(u, e, parent_fd, base, full, kept_dir, was_whiteout, err);
+        default:
+                return write_special(u, e, parent_fd, base, type, err);
+        }
+}
+
 static int write_entry(struct unpack_ctx *u, struct archive *a, struct archive_entry *e, char *path,
                        struct husk_error *err)
 {
@@ -406,7 +454,7 @@ static int write_entry(struct unpack_ctx *u, struct archive *a, struct archive_e
                 return 0;
         }
 
-        _cleanup_close_ int pfd = unpack_open_parent(u, parent, err);
+        int pfd = unpack_open_parent(u, parent, err);
         if (pfd < 0)
                 return pfd;
 
@@ -417,20 +465,17 @@ static int write_entry(struct unpack_ctx *u, struct archive *a, struct archive_e
                         return 0;
         }
 
-        bool is_dir = !hardlink && type == AE_IFDIR, existed, was_whiteout;
-        int r = clear_place(u, pfd, base, full, is_dir, &existed, &was_whiteout, err);
+        /* Made on the assumption that the place is free (nearly always, in an empty layer); when it
+         * is not, what is there goes (unless both are directories) and the entry is made again. */
+        int r = create_entry(u, a, e, pfd, base, full, false, false, err);
+        if (r != -EEXIST)
+                return r;
+        husk_error_clear(err);
+        bool kept_dir, was_whiteout;
+        r = clear_place(u, pfd, base, full, !hardlink && type == AE_IFDIR, &kept_dir, &was_whiteout, err);
         if (r < 0)
                 return r;
-        if (hardlink)
-                return write_hardlink(u, hardlink, pfd, base, err);
-        switch (type) {
-        case AE_IFREG:
-                return write_regular(u, a, e, pfd, base, err);
-        case AE_IFDIR:
-                return write_dir(u, e, pfd, base, full, existed, was_whiteout, err);
-        default:
-                return write_special(u, e, pfd, base, type, err);
-        }
+        return create_entry(u, a, e, pfd, base, full, kept_dir, was_whiteout, err);
 }
 
 int unpack_entry(struct unpack_ctx *u, struct archive *a, struct archive_entry *e, struct husk_error *err)
@@ -477,6 +522,7 @@ int unpack_finish_dirs(struct unpack_ctx *u, struct husk_error *err)
 
 void unpack_ctx_release(struct unpack_ctx *u)
 {
+        unpack_forget_parent(u);
         for (size_t i = 0; i < u->n_dirs; i++)
                 free(u->dirs[i].path);
         free(u->dirs);

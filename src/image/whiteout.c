@@ -47,7 +47,7 @@ int unpack_whiteout(struct unpack_ctx *u, const char *parent, const char *base, 
         if (!opaque && invalid_target(target))
                 return husk_error_set(err, EINVAL, "invalid whiteout: no name to remove, or \".\" or \"..\"");
 
-        _cleanup_close_ int pfd = unpack_open_parent(u, parent, err);
+        int pfd = unpack_open_parent(u, parent, err);
         if (pfd < 0)
                 return pfd;
         if (opaque)

@@ -175,6 +175,29 @@ TEST(replacing_entries)
         CHECK(fstatat(s.layer_fd, "f", &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & 07777) == 0600);
 }
 
+TEST(lookups_follow_replacements)
+{
+        /* consecutive entries of one directory share a lookup; a replacement on their path between
+         * them must be seen */
+        SETUP(tb, s);
+        struct husk_unpack_result res;
+        struct husk_error err = { 0 };
+
+        tb_dir(&tb, "a", 0755);
+        tb_dir(&tb, "a/b", 0755);
+        tb_file(&tb, "a/b/x", "x", 0644);
+        tb_dir(&tb, "c", 0755);
+        tb_dir(&tb, "c/b", 0755);
+        tb_symlink(&tb, "a", "c");
+        tb_file(&tb, "a/b/y", "y", 0644);
+        tb_file(&tb, "a/b/z", "z", 0644);
+        CHECK(unpack_tb(&s, &tb, NULL, &res, &err) == 0);
+        CHECK(layer_symlink_is(&s, "a", "c"));
+        CHECK(layer_file_is(&s, "c/b/y", "y"));
+        CHECK(layer_file_is(&s, "c/b/z", "z"));
+        CHECK(!layer_exists(&s, "c/b/x"));
+}
+
 TEST(missing_parents_are_created)
 {
         SETUP(tb, s);
