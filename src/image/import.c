@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `husk import FILE [NAME]`: a root filesystem tarball becomes a one-layer image. The layer blob is the
- * tarball exactly as given (plain, gzip or zstd: what the unpacker reads), its diff_id comes from
- * unpacking it, and the config (this host's platform, created now, one history entry) and an OCI
- * manifest are generated around it, as `docker import` does.
+ * tarball exactly as given when plain, gzip or zstd (what the unpacker reads; xz and bzip2 are
+ * decompressed on the way in), its diff_id comes from unpacking it, and the config (this host's
+ * platform, created now, one history entry) and an OCI manifest are generated around it, as
+ * `docker import` does.
  */
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -23,20 +26,117 @@
 #define _cleanup_json_ _cleanup_(json_decrefp)
 #define CHUNK (1u << 20)
 
-/* The layer's media type from its first bytes; other compressions are refused, as the unpacker would. */
-static int layer_media_type(const unsigned char *b, size_t n, const char *what, const char **ret,
-                            struct husk_error *err)
+/* How the tarball is compressed, from its first bytes (at least MAGIC_LEN of them, or all there are). */
+#define MAGIC_LEN 6
+enum compression { PLAIN, GZIP, ZSTD, XZ_OR_BZIP2 };
+
+static enum compression compression_of(const unsigned char *b, size_t n)
 {
         if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-                *ret = HUSK_MT_OCI_LAYER_GZIP;
-        else if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
-                *ret = HUSK_MT_OCI_LAYER_ZSTD;
-        else if ((n >= 6 && memcmp(b, "\xfd" "7zXZ", 5) == 0) || (n >= 3 && memcmp(b, "BZh", 3) == 0))
-                return husk_error_set(err, ENOTSUP, "%s: xz or bzip2 compressed: only plain, gzip and zstd tarballs "
-                                      "can be imported", what);
-        else
-                *ret = HUSK_MT_OCI_LAYER;
-        return 0;
+                return GZIP;
+        if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
+                return ZSTD;
+        if ((n >= 6 && memcmp(b, "\xfd" "7zXZ", 5) == 0) || (n >= 3 && memcmp(b, "BZh", 3) == 0))
+                return XZ_OR_BZIP2;
+        return PLAIN;
+}
+
+struct input {
+        int fd;
+        const char *what;
+        unsigned char *buf;             /* CHUNK bytes */
+        size_t first_len;               /* buf[0..first_len): read for the magic, not yet consumed */
+        uint64_t total;                 /* the file's size, 0 for a pipe */
+        uint64_t done;
+        const struct husk_progress *prog;
+};
+
+/* The next bytes of the input: what was read for the magic first, then the fd. 0 at EOF. */
+static ssize_t input_read(struct input *in)
+{
+        ssize_t n;
+
+        if (in->first_len) {
+                n = (ssize_t) in->first_len;
+                in->first_len = 0;
+        } else {
+                do
+                        n = read(in->fd, in->buf, CHUNK);
+                while (n < 0 && errno == EINTR);
+                if (n < 0)
+                        return -errno;
+        }
+        in->done += (uint64_t) n;
+        if (n > 0 && in->prog && in->prog->update)
+                in->prog->update(in->prog->ctx, in->what, in->done, in->total);
+        return n;
+}
+
+static la_ssize_t archive_input(struct archive *a, void *ctx, const void **out)
+{
+        struct input *in = ctx;
+        ssize_t n = input_read(in);
+
+        if (n < 0) {
+                archive_set_error(a, (int) -n, "read");
+                return -1;
+        }
+        *out = in->buf;
+        return n;
+}
+
+static void archive_freep(struct archive **a)
+{
+        if (*a)
+                (void) archive_read_free(*a);
+}
+
+/*
+ * xz and bzip2, which docker import takes but the unpacker does not read: decompressed on the way in,
+ * so that the blob (an uncompressed tar) is one the store can unpack and save can hand on.
+ */
+static int copy_decompressed(struct input *in, struct husk_blob_writer *w, uint64_t *ret_size, struct husk_error *err)
+{
+        _cleanup_(archive_freep) struct archive *a = archive_read_new();
+        _cleanup_free_ unsigned char *out = malloc(CHUNK);
+        struct archive_entry *e;
+
+        if (!a || !out)
+                return husk_error_errno(err, ENOMEM, "%s", in->what);
+        (void) archive_read_support_filter_xz(a);
+        (void) archive_read_support_filter_bzip2(a);
+        (void) archive_read_support_format_raw(a);
+        if (archive_read_open(a, in, NULL, archive_input, NULL) != ARCHIVE_OK ||
+            archive_read_next_header(a, &e) != ARCHIVE_OK)
+                return husk_error_set(err, EINVAL, "%s: %s", in->what, archive_error_string(a));
+        *ret_size = 0;
+        for (;;) {
+                la_ssize_t n = archive_read_data(a, out, CHUNK);
+                if (n < 0)
+                        return husk_error_set(err, EINVAL, "%s: %s", in->what, archive_error_string(a));
+                if (n == 0)
+                        return 0;
+                int r = husk_blob_writer_write(w, out, (size_t) n, err);
+                if (r < 0)
+                        return r;
+                *ret_size += (uint64_t) n;
+        }
+}
+
+static int copy_as_is(struct input *in, struct husk_blob_writer *w, uint64_t *ret_size, struct husk_error *err)
+{
+        *ret_size = 0;
+        for (;;) {
+                ssize_t n = input_read(in);
+                if (n < 0)
+                        return husk_error_errno(err, (int) -n, "read %s", in->what);
+                if (n == 0)
+                        return 0;
+                int r = husk_blob_writer_write(w, in->buf, (size_t) n, err);
+                if (r < 0)
+                        return r;
+                *ret_size += (uint64_t) n;
+        }
 }
 
 /* The file (or stdin) into a blob: its digest, size and layer media type. */
@@ -45,57 +145,51 @@ static int ingest(struct husk_store *s, const char *path, const char *what, cons
                   struct husk_error *err)
 {
         _cleanup_close_ int own = -1;
-        int fd = STDIN_FILENO;
         struct stat st;
         _cleanup_free_ unsigned char *buf = malloc(CHUNK);
         _cleanup_(husk_blob_writer_freep) struct husk_blob_writer *w = NULL;
-        uint64_t done = 0;
+        struct input in = { .fd = STDIN_FILENO, .what = what, .buf = buf, .prog = prog };
+        uint64_t size = 0;
         int r;
 
         if (!buf)
                 return husk_error_errno(err, ENOMEM, "%s", what);
         if (strcmp(path, "-") != 0) {
-                fd = own = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                if (fd < 0)
+                in.fd = own = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (in.fd < 0)
                         return husk_error_errno(err, errno, "%s", path);
         }
-        if (fstat(fd, &st) < 0)
+        if (fstat(in.fd, &st) < 0)
                 return husk_error_errno(err, errno, "%s", what);
         if (S_ISDIR(st.st_mode))
                 return husk_error_set(err, EISDIR, "%s: a directory, not a tarball", what);
-        r = husk_blob_writer_new(s, NULL, S_ISREG(st.st_mode) ? st.st_size : -1, what, &w, err);
-        if (r < 0)
-                return r;
-        *ret_type = NULL;
-        for (;;) {
-                ssize_t n = read(fd, buf, CHUNK);
+        in.total = S_ISREG(st.st_mode) ? (uint64_t) st.st_size : 0;
+        /* The magic from the first bytes: a pipe may hand them out a few at a time. */
+        while (in.first_len < MAGIC_LEN) {
+                ssize_t n = read(in.fd, buf + in.first_len, CHUNK - in.first_len);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
                         return husk_error_errno(err, errno, "read %s", what);
                 if (n == 0)
                         break;
-                /* The first read of a pipe may be short; 6 bytes are enough for every magic checked. */
-                if (!*ret_type && (done > 0 || n >= 6)) {
-                        r = layer_media_type(buf, (size_t) n, what, ret_type, err);
-                        if (r < 0)
-                                return r;
-                }
-                r = husk_blob_writer_write(w, buf, (size_t) n, err);
-                if (r < 0)
-                        return r;
-                done += (uint64_t) n;
-                if (prog && prog->update)
-                        prog->update(prog->ctx, what, done, S_ISREG(st.st_mode) ? (uint64_t) st.st_size : 0);
+                in.first_len += (size_t) n;
         }
-        if (done == 0)
+        if (in.first_len == 0)
                 return husk_error_set(err, EINVAL, "%s: empty, not a tarball", what);
-        if (!*ret_type)
-                *ret_type = HUSK_MT_OCI_LAYER;
+        enum compression c = compression_of(buf, in.first_len);
+        /* The size to expect: the file's, unless a pipe or decompressed here. */
+        r = husk_blob_writer_new(s, NULL, c == XZ_OR_BZIP2 || !in.total ? -1 : (int64_t) in.total, what, &w, err);
+        if (r < 0)
+                return r;
+        r = c == XZ_OR_BZIP2 ? copy_decompressed(&in, w, &size, err) : copy_as_is(&in, w, &size, err);
+        if (r < 0)
+                return r;
         r = husk_blob_writer_commit(w, ret_digest, err);
         if (r < 0)
                 return r;
-        *ret_size = (int64_t) done;
+        *ret_type = c == GZIP ? HUSK_MT_OCI_LAYER_GZIP : c == ZSTD ? HUSK_MT_OCI_LAYER_ZSTD : HUSK_MT_OCI_LAYER;
+        *ret_size = (int64_t) size;
         return 0;
 }
 
