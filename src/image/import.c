@@ -85,19 +85,13 @@ static la_ssize_t archive_input(struct archive *a, void *ctx, const void **out)
         return n;
 }
 
-static void archive_freep(struct archive **a)
-{
-        if (*a)
-                (void) archive_read_free(*a);
-}
-
 /*
  * xz and bzip2, which docker import takes but the unpacker does not read: decompressed on the way in,
  * so that the blob (an uncompressed tar) is one the store can unpack and save can hand on.
  */
 static int copy_decompressed(struct input *in, struct husk_blob_writer *w, uint64_t *ret_size, struct husk_error *err)
 {
-        _cleanup_(archive_freep) struct archive *a = archive_read_new();
+        _cleanup_(husk_archive_read_freep) struct archive *a = archive_read_new();
         _cleanup_free_ unsigned char *out = malloc(CHUNK);
         struct archive_entry *e;
 

@@ -362,15 +362,9 @@ static int tar_member(struct husk_load_source *src, struct archive *a, struct ar
         return tar_ingest(src, a, e, m, err);
 }
 
-static void archive_freep(struct archive **a)
-{
-        if (*a)
-                (void) archive_read_free(*a);
-}
-
 static int tar_open(struct husk_load_source *src, const char *path, struct archive **ret, struct husk_error *err)
 {
-        _cleanup_(archive_freep) struct archive *a = archive_read_new();
+        _cleanup_(husk_archive_read_freep) struct archive *a = archive_read_new();
         int r;
 
         if (!a)
@@ -392,7 +386,7 @@ static int tar_open(struct husk_load_source *src, const char *path, struct archi
 
 static int tar_read_all(struct husk_load_source *src, const char *path, struct husk_error *err)
 {
-        _cleanup_(archive_freep) struct archive *a = NULL;
+        _cleanup_(husk_archive_read_freep) struct archive *a = NULL;
         int r = tar_open(src, path, &a, err);
 
         if (r < 0)
@@ -417,7 +411,7 @@ static int tar_read_all(struct husk_load_source *src, const char *path, struct h
 /* The second pass: the wanted deferred members ingested (verified against their names). */
 static int tar_fetch(struct husk_load_source *src, struct husk_error *err)
 {
-        _cleanup_(archive_freep) struct archive *a = NULL;
+        _cleanup_(husk_archive_read_freep) struct archive *a = NULL;
         size_t left = 0;
         int r;
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <archive.h>
 #include <jansson.h>
 
 #include "image/manifest.h"
@@ -22,6 +23,13 @@
 
 #define HUSK_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
 #define HUSK_ANNOTATION_CONTAINERD_NAME "io.containerd.image.name"
+
+/* libarchive readers freed by a cleanup attribute. */
+static inline void husk_archive_read_freep(struct archive **a)
+{
+        if (*a)
+                (void) archive_read_free(*a);
+}
 
 /* ---- archive paths (docker_archive.c) ---- */
 
