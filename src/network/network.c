@@ -299,6 +299,12 @@ static int create_locked(int dirfd, const char *name, const struct husk_net_crea
                 if (husk_net_get(dirfd, *p, &other, NULL) == 0 && strcmp(other.bridge, n.bridge) == 0)
                         return husk_error_set(err, EEXIST, "bridge %s is already used by network %s", n.bridge, *p);
         }
+        /* Held from the subnet choice until the bridge and its route exist: husk instances with other
+         * storage roots choose among the same host routes. */
+        _cleanup_(husk_nft_closep) struct husk_nft *nft = NULL;
+        r = husk_nft_open(&nft, err);
+        if (r < 0)
+                return r;
         _cleanup_free_ struct husk_prefix *used = NULL;
         size_t n_used = 0;
         r = used_prefixes(dirfd, AF_INET, &used, &n_used, err);
@@ -337,10 +343,10 @@ static int create_locked(int dirfd, const char *name, const struct husk_net_crea
         r = write_record(dirfd, &n, err);
         if (r < 0)
                 return r;
-        r = husk_net_setup(&n, err);
+        r = husk_net_setup_with(&n, nft, err);
         if (r < 0) {
                 struct husk_error ignored;
-                (void) husk_net_teardown(dirfd, &n, &ignored);
+                (void) husk_net_teardown(dirfd, &n, nft, &ignored);
                 return r;
         }
         *ret = n;
@@ -384,6 +390,15 @@ static int write_sysctl(const char *path, const char *value, struct husk_error *
 
 int husk_net_setup(const struct husk_network *n, struct husk_error *err)
 {
+        _cleanup_(husk_nft_closep) struct husk_nft *nft = NULL;
+        int r = husk_nft_open(&nft, err);
+        if (r < 0)
+                return r;
+        return husk_net_setup_with(n, nft, err);
+}
+
+int husk_net_setup_with(const struct husk_network *n, struct husk_nft *nft, struct husk_error *err)
+{
         struct husk_nl nl;
         int r = husk_nl_open(&nl, -1, err);
         if (r < 0)
@@ -412,10 +427,6 @@ int husk_net_setup(const struct husk_network *n, struct husk_error *err)
         (void) snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", n->bridge);
         if ((r = write_sysctl(path, "1", err)) < 0 || (r = write_sysctl("/proc/sys/net/ipv4/ip_forward", "1", err)) < 0)
                 return husk_error_prefix(err, "network %s: ", n->name);
-        _cleanup_(husk_nft_closep) struct husk_nft *nft = NULL;
-        r = husk_nft_open(&nft, err);
-        if (r < 0)
-                return r;
         _cleanup_free_ char *base = husk_nft_base_text();
         _cleanup_free_ char *net = husk_nft_network_text(n->bridge, &n->subnet, n->has_ipv6 ? &n->subnet6 : NULL);
         _cleanup_free_ char *all = NULL;
@@ -427,12 +438,8 @@ int husk_net_setup(const struct husk_network *n, struct husk_error *err)
         return 0;
 }
 
-int husk_net_teardown(int dirfd, const struct husk_network *n, struct husk_error *err)
+int husk_net_teardown(int dirfd, const struct husk_network *n, struct husk_nft *nft, struct husk_error *err)
 {
-        _cleanup_(husk_nft_closep) struct husk_nft *nft = NULL;
-        int r = husk_nft_open(&nft, err);
-        if (r < 0)
-                return r;
         _cleanup_free_ char *del = husk_nft_network_del_text(n->bridge);
         if (!del)
                 return husk_error_errno(err, ENOMEM, "network %s", n->name);
@@ -445,7 +452,7 @@ int husk_net_teardown(int dirfd, const struct husk_network *n, struct husk_error
             !(ports && strstr(ports, "elements")) && !(bridges && strstr(bridges, "elements")))
                 (void) husk_nft_run(nft, "delete table " HUSK_NFT_TABLE, NULL);
         struct husk_nl nl;
-        r = husk_nl_open(&nl, -1, err);
+        int r = husk_nl_open(&nl, -1, err);
         if (r < 0)
                 return r;
         r = husk_nl_link_del(&nl, n->bridge, err);
@@ -484,5 +491,9 @@ int husk_net_remove(int dirfd, const char *name, struct husk_error *err)
                                       name, ids);
         }
         husk_endpoints_free(eps, n_eps);
-        return husk_net_teardown(dirfd, &n, err);
+        _cleanup_(husk_nft_closep) struct husk_nft *nft = NULL;
+        r = husk_nft_open(&nft, err);
+        if (r < 0)
+                return r;
+        return husk_net_teardown(dirfd, &n, nft, err);
 }

@@ -3,11 +3,14 @@
 #pragma once
 
 #include "network/network.h"
+#include "network/nft.h"
 
 /* open + flock(LOCK_EX) of dirfd/path (made 0600 when missing): the locked fd. */
 int husk_net_lock_at(int dirfd, const char *path, struct husk_error *err);
 /* prefix + hex of SHA-256(a NUL b NUL), cut at 15 characters: an interface name. */
 void husk_net_hash_name(const char *a, const char *b, char prefix_and_hex[static 16], const char *prefix);
 /* Rules, bridge and record of a network, whatever of them exists. */
-int husk_net_teardown(int dirfd, const struct husk_network *n, struct husk_error *err);
+int husk_net_teardown(int dirfd, const struct husk_network *n, struct husk_nft *nft, struct husk_error *err);
+/* husk_net_setup with the host-wide nftables lock already held (nft open). */
+int husk_net_setup_with(const struct husk_network *n, struct husk_nft *nft, struct husk_error *err);
 int husk_net_strcmp(const void *a, const void *b);

@@ -74,6 +74,12 @@ char *husk_nft_network_text(const char *bridge, const struct husk_prefix *subnet
                 husk_prefix_format(subnet6, s6);
                 fprintf(t.f, "add rule " HUSK_NFT_TABLE " n-%s ip6 saddr %s masquerade\n", bridge, s6);
         }
+        /* Hairpin: a container reaching a published port of its own network through a host address.
+         * With br_netfilter loaded the DNATed packet is bridged, not routed, so its input interface is
+         * unset in postrouting: matched on the way out to the bridge. */
+        fprintf(t.f, "add rule " HUSK_NFT_TABLE " o-%s ct status dnat ip saddr %s masquerade\n", bridge, s4);
+        if (subnet6)
+                fprintf(t.f, "add rule " HUSK_NFT_TABLE " o-%s ct status dnat ip6 saddr %s masquerade\n", bridge, s6);
         fprintf(t.f,
                 "add rule " HUSK_NFT_TABLE " o-%1$s ip saddr 127.0.0.0/8 masquerade\n"
                 "add element " HUSK_NFT_TABLE " from_bridge { \"%1$s\" : jump n-%1$s }\n"

@@ -9,8 +9,9 @@
  *   chain prerouting  nat dstnat: fib daddr type local  meta l4proto . th dport vmap @ports
  *   chain output      nat -100:   the same, so the host itself reaches published ports
  *   chain postrouting nat srcnat: iifname vmap @from_bridge; oifname vmap @to_bridge
- *   chain n-<bridge>  ip saddr SUBNET masquerade; ip6 saddr SUBNET6 masquerade (outbound and hairpin)
- *   chain o-<bridge>  ip saddr 127.0.0.0/8 masquerade (with route_localnet on the bridge)
+ *   chain n-<bridge>  ip saddr SUBNET masquerade; ip6 saddr SUBNET6 masquerade (outbound)
+ *   chain o-<bridge>  ct status dnat ip saddr SUBNET masquerade (hairpin), the same for IPv6, and
+ *                     ip saddr 127.0.0.0/8 masquerade (localhost, with route_localnet on the bridge)
  *   chain p-<bridge>-<container id>   the container's DNAT rules
  *
  * A container's rules are keyed by its chain and its map elements: removing them is deleting those,

@@ -28,6 +28,8 @@ TEST(network_rules)
         CHECK_CONTAINS(t, "add rule inet husk n-hk-abc ip saddr 10.90.0.0/16 masquerade\n");
         CHECK_CONTAINS(t, "add rule inet husk n-hk-abc ip6 saddr fd01:2:3:4::/64 masquerade\n");
         CHECK_CONTAINS(t, "add rule inet husk o-hk-abc ip saddr 127.0.0.0/8 masquerade\n");
+        CHECK_CONTAINS(t, "add rule inet husk o-hk-abc ct status dnat ip saddr 10.90.0.0/16 masquerade\n");
+        CHECK_CONTAINS(t, "add rule inet husk o-hk-abc ct status dnat ip6 saddr fd01:2:3:4::/64 masquerade\n");
         CHECK_CONTAINS(t, "add element inet husk from_bridge { \"hk-abc\" : jump n-hk-abc }\n");
         free(t);
         t = husk_nft_network_text("hk-abc", &s4, NULL);

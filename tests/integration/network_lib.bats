@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# The network layer (src/network/) through tests/tools/husk-net, on network namespaces the tests make
+# (standing for containers and for "the outside"): addresses, routes, NAT, published ports, conflicts,
+# IPAM under parallel attachments, bandwidth, and nothing left behind.
+
+load helpers
+load network
+
+setup() {
+	net_setup
+	NET_FWD="$(cat /proc/sys/net/ipv4/ip_forward)"
+}
+
+teardown() {
+	net_teardown
+	# husk sets ip_forward when it makes a bridge (docs/network.md); put the host back when no husk
+	# network is left.
+	if [ "$NET_FWD" = 0 ] && ! nft list table inet husk >/dev/null 2>&1; then
+		echo 0 >/proc/sys/net/ipv4/ip_forward
+	fi
+}
+
+@test "network: two namespaces on a network reach each other over IPv4 and IPv6; lo up, eth0, routes, MAC" {
+	hn create "n$NET_RUN" >"$BATS_TEST_TMPDIR/net.json"
+	local a b
+	a="$(mk_ns a)" b="$(mk_ns b)"
+	hn attach "n$NET_RUN" "$(ctr_id a)" "$a" --name a >"$BATS_TEST_TMPDIR/a.json"
+	hn attach "n$NET_RUN" "$(ctr_id b)" "$b" --name b --mac 02:00:00:aa:bb:cc >"$BATS_TEST_TMPDIR/b.json"
+	local ipa ipb ip6b gw
+	ipa="$(jq -r .ip "$BATS_TEST_TMPDIR/a.json")" ipb="$(jq -r .ip "$BATS_TEST_TMPDIR/b.json")"
+	ip6b="$(jq -r .ip6 "$BATS_TEST_TMPDIR/b.json")" gw="$(jq -r .gateway "$BATS_TEST_TMPDIR/net.json")"
+	[ "${ipa%.*}" = "${gw%.*}" ] && [ "${ipa##*.}" = 2 ] && [ "${ipb##*.}" = 3 ]
+	[[ "$ip6b" == fd*::3 ]]
+	ns a ip -o link show lo | grep -q 'UP'
+	ns a ip -o addr show eth0 | grep -q "inet $ipa/"
+	ns a ip route | grep -q "^default via $gw dev eth0"
+	ns a ip -6 route | grep -q "^default via ${ip6b%::3}::1 dev eth0"
+	ns b ip -o link show eth0 | grep -q 'link/ether 02:00:00:aa:bb:cc'
+	# Docker's MAC: 02:42 and the IPv4 address.
+	ns a ip -o link show eth0 | grep -q "link/ether 02:42:$(printf '%02x:%02x:%02x:%02x' ${ipa//./ })"
+	ns a busybox ping -c1 -W2 "$ipb"
+	ns a busybox ping -c1 -W2 "$ip6b"
+	ns b busybox ping -c1 -W2 "$gw"
+	# The host side is on the bridge; the container side never appears on the host.
+	local br
+	br="$(jq -r .bridge "$BATS_TEST_TMPDIR/net.json")"
+	ip -o link show master "$br" | grep -q "$(jq -r .veth "$BATS_TEST_TMPDIR/a.json")"
+	! ip -o link show | grep -q ': eth0@'
+}
+
+@test "network: a namespace reaches a server in an outside namespace through NAT (masqueraded)" {
+	hn create "n$NET_RUN" >/dev/null
+	local a
+	a="$(mk_ns a)"
+	hn attach "n$NET_RUN" "$(ctr_id a)" "$a" >/dev/null
+	# The outside: a namespace behind a veth of the host, 198.18.X.0/30, with no route back to the
+	# network's subnet: only masquerading lets its answers find their way.
+	local x=$((RANDOM % 250 + 1)) out="hto$NET_RUN"
+	mk_ns out >/dev/null
+	NET_LINKS+=("$out")
+	ip link add "$out" type veth peer name eth0 netns "husktest-$NET_RUN-out"
+	ip addr add "198.18.$x.1/30" dev "$out"
+	ip link set "$out" up
+	ns out ip addr add "198.18.$x.2/30" dev eth0
+	ns out ip link set eth0 up
+	ns out ip link set lo up
+	tcp_echo_peer out 8099
+	run tcp_ask a "198.18.$x.2" 8099 hello
+	[ "$status" -eq 0 ]
+	[ "$output" = "198.18.$x.1 hello" ]
+}
+
+@test "network: published TCP and UDP ports from the host (host address, 127.0.0.1) and from another namespace (hairpin)" {
+	hn create "n$NET_RUN" >/dev/null
+	local a b tport=$((30000 + RANDOM % 10000)) uport=$((40000 + RANDOM % 10000))
+	a="$(mk_ns a)" b="$(mk_ns b)"
+	hn attach "n$NET_RUN" "$(ctr_id a)" "$a" -p "$tport:8099" -p "127.0.0.1:$uport:53/udp" >"$BATS_TEST_TMPDIR/a.json"
+	hn attach "n$NET_RUN" "$(ctr_id b)" "$b" >"$BATS_TEST_TMPDIR/b.json"
+	tcp_echo_peer a 8099
+	local hostip ipb
+	hostip="$(ip -4 -o addr show scope global | awk '$2 !~ /^(hk|husk|hto)/ { sub(/\/.*/, "", $4); print $4; exit }')"
+	ipb="$(jq -r .ip "$BATS_TEST_TMPDIR/b.json")"
+	run tcp_ask - 127.0.0.1 "$tport" local
+	[ "$status" -eq 0 ] && [[ "$output" == *" local" ]]
+	run tcp_ask - "$hostip" "$tport" hostip
+	[ "$status" -eq 0 ] && [[ "$output" == *" hostip" ]]
+	# From a neighbour through the host's address: answered, and masqueraded (not from b itself).
+	run tcp_ask b "$hostip" "$tport" hairpin
+	[ "$status" -eq 0 ] && [[ "$output" == *" hairpin" ]] && [[ "$output" != "$ipb "* ]]
+	# UDP on 127.0.0.1 only.
+	ip netns exec "husktest-$NET_RUN-a" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 53))
+s.settimeout(10)
+d, a = s.recvfrom(100)
+s.sendto(b"pong " + d, a)
+' 3>&- &
+	NET_PIDS+=($!)
+	run python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+for i in range(20):
+    s.sendto(b"ping", ("127.0.0.1", int(sys.argv[1])))
+    try:
+        print(s.recvfrom(100)[0].decode()); break
+    except socket.timeout:
+        pass
+' "$uport"
+	[ "$output" = "pong ping" ]
+}
+
+@test "network: port conflicts are reported clearly and leave nothing behind" {
+	hn create "n$NET_RUN" >/dev/null
+	local a b c port=$((30000 + RANDOM % 10000))
+	a="$(mk_ns a)" b="$(mk_ns b)" c="$(mk_ns c)"
+	hn attach "n$NET_RUN" "$(ctr_id a)" "$a" -p "$port:80" >/dev/null
+	local before
+	before="$(net_snapshot)"
+	run hn attach "n$NET_RUN" "$(ctr_id b)" "$b" -p "$((port + 1)):81" -p "$port:80"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"publish $port/tcp: the host port is already published by another container"* ]]
+	[ "$(net_snapshot)" = "$before" ]
+	[ "$(hn endpoints "n$NET_RUN" | wc -l)" = 1 ]
+	# A host process on the port.
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); print("up", flush=True); time.sleep(30)' \
+		$((port + 2)) >"$BATS_TEST_TMPDIR/listener" 3>&- &
+	NET_PIDS+=($!)
+	for _ in $(seq 50); do grep -q up "$BATS_TEST_TMPDIR/listener" && break; sleep 0.1; done
+	run hn attach "n$NET_RUN" "$(ctr_id c)" "$c" -p "$((port + 2)):80"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"publish $((port + 2))/tcp: the port is already in use on the host"* ]]
+	[ "$(net_snapshot)" = "$before" ]
+	# The first one's port still works after the failures.
+	hn detach "n$NET_RUN" "$(ctr_id a)"
+	hn attach "n$NET_RUN" "$(ctr_id b)" "$b" -p "$port:80" >/dev/null
+}
+
+@test "network: bad --ip, --mac, subnets and names are refused by name" {
+	run hn create "bad name"
+	[ "$status" -eq 1 ] && [[ "$output" == *'invalid network name "bad name"'* ]]
+	# The host's own LAN.
+	local lan
+	lan="$(ip -4 route show scope link | awk '$1 ~ /\// { print $1; exit }')"
+	run hn create "n$NET_RUN" --subnet "$lan"
+	[ "$status" -eq 1 ] && [[ "$output" == *"--subnet $lan overlaps"* ]]
+	run hn create "n$NET_RUN" --subnet 10.77.0.1/16
+	[ "$status" -eq 1 ] && [[ "$output" == *"host bits set"* ]]
+	hn create "n$NET_RUN" --subnet 10.77.$((RANDOM % 256)).0/24 --no-ipv6 >"$BATS_TEST_TMPDIR/net.json"
+	[ "$(jq -r .subnet6 "$BATS_TEST_TMPDIR/net.json")" = "" ]
+	run hn create "n$NET_RUN"
+	[ "$status" -eq 1 ] && [[ "$output" == *"network with name n$NET_RUN already exists"* ]]
+	local a b sub
+	sub="$(jq -r .subnet "$BATS_TEST_TMPDIR/net.json")"
+	a="$(mk_ns a)" b="$(mk_ns b)"
+	run hn attach "n$NET_RUN" "$(ctr_id a)" "$a" --ip 10.99.0.5
+	[ "$status" -eq 1 ] && [[ "$output" == *"--ip 10.99.0.5: not in network n$NET_RUN's subnet $sub"* ]]
+	run hn attach "n$NET_RUN" "$(ctr_id a)" "$a" --mac 01:00:00:00:00:01
+	[ "$status" -eq 1 ] && [[ "$output" == *"--mac-address 01:00:00:00:00:01: not a unicast MAC address"* ]]
+	hn attach "n$NET_RUN" "$(ctr_id a)" "$a" --ip "${sub%.0/24}.77" | jq -e '.ip | endswith(".77")'
+	run hn attach "n$NET_RUN" "$(ctr_id b)" "$b" --ip "${sub%.0/24}.77"
+	[ "$status" -eq 1 ] && [[ "$output" == *"already in use"* ]]
+	run hn attach "n$NET_RUN" "$(ctr_id a)" "$b"
+	[ "$status" -eq 1 ] && [[ "$output" == *"is already connected to network n$NET_RUN"* ]]
+	run hn rm "n$NET_RUN"
+	[ "$status" -eq 1 ] && [[ "$output" == *"network n$NET_RUN has active endpoints ($(ctr_id a | cut -c1-12))"* ]]
+	run hn detach "n$NET_RUN" "$(ctr_id b)"
+	[ "$status" -eq 1 ] && [[ "$output" == *"is not connected to network n$NET_RUN"* ]]
+	run hn inspect nosuch
+	[ "$status" -eq 1 ] && [[ "$output" == *"network nosuch not found"* ]]
+}
+
+@test "network: 24 attachments at once from parallel processes get 24 different addresses" {
+	hn create "n$NET_RUN" >/dev/null
+	local i pids=()
+	for i in $(seq 1 24); do
+		mk_ns "p$i" >/dev/null
+	done
+	for i in $(seq 1 24); do
+		hn attach "n$NET_RUN" "$(ctr_id "p$i")" "/run/netns/husktest-$NET_RUN-p$i" >"$BATS_TEST_TMPDIR/p$i.json" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	[ "$(cat "$BATS_TEST_TMPDIR"/p*.json | jq -r .ip | sort -u | wc -l)" = 24 ]
+	[ "$(cat "$BATS_TEST_TMPDIR"/p*.json | jq -r .ip6 | sort -u | wc -l)" = 24 ]
+	[ "$(hn endpoints "n$NET_RUN" | wc -l)" = 24 ]
+	# Released on detach: the lowest free address is handed out again.
+	local ip5
+	ip5="$(jq -r .ip "$BATS_TEST_TMPDIR/p5.json")"
+	hn detach "n$NET_RUN" "$(ctr_id p5)"
+	mk_ns q >/dev/null
+	hn attach "n$NET_RUN" "$(ctr_id q)" "/run/netns/husktest-$NET_RUN-q" | jq -e --arg ip "$(
+		cat "$BATS_TEST_TMPDIR"/p*.json | jq -r .ip | sort -t. -k4 -n | head -1)" '.ip != null'
+	hn endpoints "n$NET_RUN" | awk '{ print $2 }' | sort -t. -k4 -n >"$BATS_TEST_TMPDIR/ips"
+	grep -qx "$ip5" "$BATS_TEST_TMPDIR/ips" || grep -qx "$(sort -t. -k4 -n "$BATS_TEST_TMPDIR/ips" | head -1)" "$BATS_TEST_TMPDIR/ips"
+}
+
+@test "network: --bandwidth limits both directions to within 10% of the rate" {
+	hn create "n$NET_RUN" >/dev/null
+	local a b
+	a="$(mk_ns a)" b="$(mk_ns b)"
+	hn attach "n$NET_RUN" "$(ctr_id a)" "$a" --bandwidth 8mbit >"$BATS_TEST_TMPDIR/a.json"
+	hn attach "n$NET_RUN" "$(ctr_id b)" "$b" >"$BATS_TEST_TMPDIR/b.json"
+	local ipa ipb in out
+	ipa="$(jq -r .ip "$BATS_TEST_TMPDIR/a.json")" ipb="$(jq -r .ip "$BATS_TEST_TMPDIR/b.json")"
+	# 8 mbit = 1,000,000 bytes/s of frames.
+	in="$(tcp_rate b a "$ipa" 4)"
+	out="$(tcp_rate a b "$ipb" 4)"
+	echo "into a: $in B/s, out of a: $out B/s" >&3
+	[ "$in" -ge 900000 ] && [ "$in" -le 1100000 ]
+	[ "$out" -ge 900000 ] && [ "$out" -le 1100000 ]
+	# Unlimited b to b's neighbour is far faster: the limit is a's.
+	[ "$(jq -r .bandwidth "$BATS_TEST_TMPDIR/a.json")" = 1000000 ]
+}
+
+@test "network: nothing left behind: ip link, ip netns, nft ruleset and tc qdiscs as before; a dead namespace is still cleaned" {
+	local before
+	before="$(net_snapshot)"
+	hn create "n$NET_RUN" >/dev/null
+	local a b port=$((30000 + RANDOM % 10000))
+	a="$(mk_ns a)" b="$(mk_ns b)"
+	hn attach "n$NET_RUN" "$(ctr_id a)" "$a" -p "$port:80" -p "$port:80/udp" --bandwidth 10mbit >/dev/null
+	hn attach "n$NET_RUN" "$(ctr_id b)" "$b" --bandwidth 10mbit >/dev/null
+	[ "$(net_snapshot)" != "$before" ]
+	tc qdisc show | grep -q tbf
+	nft list table inet husk | grep -q "tcp . $port"
+	# b's namespace dies with its container before the detach: the veth went with it.
+	ip netns del "husktest-$NET_RUN-b"
+	hn detach "n$NET_RUN" "$(ctr_id a)"
+	hn detach "n$NET_RUN" "$(ctr_id b)"
+	ip netns del "husktest-$NET_RUN-a"
+	hn rm "n$NET_RUN"
+	[ "$(net_snapshot)" = "$before" ]
+	[ ! -e "$NET_STORE/networks/n$NET_RUN" ]
+}
