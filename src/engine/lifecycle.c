@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/ctr_network.h"
 #include "engine/engine.h"
 #include "engine/prepare.h"
 #include "image/rootfs.h"
@@ -109,14 +110,13 @@ int husk_engine_create(struct husk_engine *e, const char *image, const char *roo
         }
         if (!cfg->network)
                 cfg->network = strdup("none");
-        if (strcmp(cfg->network, "none") != 0 && strcmp(cfg->network, "host") != 0)
-                return husk_error_set(err, EINVAL,
-                                      "--network %s: only \"none\" and \"host\" are supported (bridge networks are not built yet)",
-                                      cfg->network);
+        int r = husk_ctr_net_check(e, cfg->network, err);
+        if (r < 0)
+                return r;
         c.cfg = *cfg;
         memset(cfg, 0, sizeof(*cfg));
         cfg->stop_timeout = -1;
-        int r = husk_ctr_create(e->ctrs, &c, err);
+        r = husk_ctr_create(e->ctrs, &c, err);
         if (r < 0)
                 return r;
         *ret = c;
@@ -323,6 +323,7 @@ void husk_engine_release(struct husk_engine *e, const struct husk_ctr *c, int ct
         /* Kills what is left of the container and releases its cgroup and runtime state; a container
          * the runtime does not know (never created, or already deleted) is not an error here. */
         (void) husk_container_delete(&e->rt, c->id, true, &ignored);
+        husk_ctr_net_release(e, c);
         if (!c->rootfs && ctr_dirfd >= 0)
                 (void) husk_rootfs_unmount(ctr_dirfd, &ignored);
 }

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/ctr_network.h"
 #include "engine/engine.h"
 #include "engine/logfile.h"
 #include "engine/prepare.h"
@@ -148,7 +149,10 @@ static int create_and_start(struct monitor *m, struct husk_error *err)
                 r = husk_container_state(&m->e->rt, m->c.id, &st, err);
                 if (r >= 0) {
                         m->init_pid = st->pid;
-                        r = husk_container_start(&m->e->rt, m->c.id, err);
+                        /* Its network up before the process runs (the init waits in the runtime's create). */
+                        r = husk_ctr_net_start(m->e, &m->c, m->dirfd, m->init_pid, err);
+                        if (r >= 0)
+                                r = husk_container_start(&m->e->rt, m->c.id, err);
                 }
                 if (r < 0) {
                         struct husk_error ignored = { 0 };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/ctr_network.h"
 #include "engine/engine.h"
 #include "engine/prepare.h"
 #include "engine/spec.h"
@@ -131,6 +132,13 @@ int husk_engine_prepare(struct husk_engine *e, struct husk_ctr *c, int dirfd, st
         (void) snprintf(dir, sizeof(dir), "%s/%s", husk_ctr_store_path(e->ctrs), c->id);
         struct husk_engine_spec_in in = { .ctr = c, .img = &img, .user = &user, .hostname = hostname,
                                           .ctr_dir = dir, .rootfs = root_path, .cgroupns = cgroup2_only() };
+        char netns[64];
+        if (c->cfg.network && strncmp(c->cfg.network, "container:", 10) == 0) {
+                r = husk_ctr_net_ns_path(e, c->cfg.network, netns, err);
+                if (r < 0)
+                        return r;
+                in.netns_path = netns;
+        }
         _cleanup_free_ char *json = NULL;
         _cleanup_strv_ char **args = NULL;
         r = husk_engine_args(&c->cfg, &img, &args, err);

@@ -145,7 +145,9 @@ static json_t *namespaces_json(const struct husk_engine_spec_in *in)
         json_t *a = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc", "type", "uts", "type",
                               "mount");
         const char *net = in->ctr->cfg.network;
-        if (a && !(net && strcmp(net, "host") == 0))
+        if (a && in->netns_path)
+                (void) json_array_append_new(a, json_pack("{s:s, s:s}", "type", "network", "path", in->netns_path));
+        else if (a && !(net && strcmp(net, "host") == 0))
                 (void) json_array_append_new(a, json_pack("{s:s}", "type", "network"));
         if (a && in->cgroupns)
                 (void) json_array_append_new(a, json_pack("{s:s}", "type", "cgroup"));

@@ -67,6 +67,7 @@ struct husk_engine_spec_in {
         const char *ctr_dir;            /* absolute: the sources of the /etc binds */
         const char *rootfs;             /* root.path, relative to the bundle (the container dir) */
         bool cgroupns;                  /* a cgroup namespace of its own (cgroup v2 hosts, as Docker) */
+        const char *netns_path;         /* --network container:X: that container's netns, else NULL */
 };
 /* config.json text. */
 int husk_engine_spec_json(const struct husk_engine_spec_in *in, char **ret, struct husk_error *err);

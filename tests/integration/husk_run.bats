@@ -60,9 +60,9 @@ hkr() {
 	run hk run --rootfs /nonexistent-husk-dir true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"/nonexistent-husk-dir"* ]]
-	run hkr --rm --network bridge "$RFS" true
+	run hkr --rm --network nosuch "$RFS" true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"bridge networks are not built yet"* ]]
+	[[ "$output" == *"network nosuch not found"* ]]
 	# A failed --rm start leaves nothing either.
 	engine_assert_nothing_left
 }

@@ -7,13 +7,14 @@
 
 #include "cli/husk/containers.h"
 #include "cli/signals.h"
+#include "engine/ctr_network.h"
 #include "util/cleanup.h"
 
 struct run_flags {
-        bool detach, rm, rootfs, interactive, tty;
+        bool detach, rm, rootfs, interactive, tty, publish_all;
         const char *name, *workdir, *user, *entrypoint, *hostname, *network, *cgroup_parent, *stop_signal,
-                *stop_timeout;
-        struct arg_strings env;
+                *stop_timeout, *ip, *mac_address, *network_bandwidth;
+        struct arg_strings env, publish, dns, add_host;
 };
 
 #define RUN_OPTS                                                                                                 \
@@ -25,8 +26,20 @@ struct run_flags {
                 "Overwrite the default ENTRYPOINT of the image"),                                                \
         ARG_OPT("hostname", "h", ARG_STRING, struct run_flags, hostname, "Container host name"),                 \
         ARG_OPT("network", NULL, ARG_STRING, struct run_flags, network,                                          \
-                "Connect a container to a network: \"none\" (default: its own, with lo up) or \"host\""),        \
+                "Connect a container to a network: none (default), host, bridge, NAME or container:NAME"),      \
         ARG_OPT("net", NULL, ARG_STRING, struct run_flags, network, "Alias of --network"),                       \
+        ARG_OPT("publish", "p", ARG_STRINGS, struct run_flags, publish,                                          \
+                "Publish a container's port to the host ([HOST_IP:][HOST_PORT:]PORT[/tcp|/udp])"),              \
+        ARG_OPT("publish-all", "P", ARG_BOOL, struct run_flags, publish_all,                                     \
+                "Publish all exposed ports to free host ports"),                                                 \
+        ARG_OPT("ip", NULL, ARG_STRING, struct run_flags, ip, "IPv4 address (e.g., 172.30.100.104)"),           \
+        ARG_OPT("mac-address", NULL, ARG_STRING, struct run_flags, mac_address,                                  \
+                "Container MAC address (e.g., 92:d0:c6:0a:29:33)"),                                              \
+        ARG_OPT("dns", NULL, ARG_STRINGS, struct run_flags, dns, "Set custom DNS servers"),                      \
+        ARG_OPT("add-host", NULL, ARG_STRINGS, struct run_flags, add_host,                                       \
+                "Add a custom host-to-IP mapping (host:ip)"),                                                    \
+        ARG_OPT("network-bandwidth", NULL, ARG_STRING, struct run_flags, network_bandwidth,                      \
+                "Limit the container's network traffic each way (e.g. 10mbit, 500kbps)"),                        \
         ARG_OPT("rm", NULL, ARG_BOOL, struct run_flags, rm, "Automatically remove the container when it exits"), \
         ARG_OPT("rootfs", NULL, ARG_BOOL, struct run_flags, rootfs,                                              \
                 "The first argument is a directory used as the container's root as it is, not an image"),        \
@@ -130,6 +143,17 @@ static int create_container(const struct husk_ctx *ctx, struct husk_engine *e, c
         if (husk_cli_engine_open(ctx, e, true, &err) < 0 ||
             husk_engine_create(e, f->rootfs ? NULL : argv[0], f->rootfs ? argv[0] : NULL, f->name, &cfg, ret, &err) < 0)
                 return husk_fail(ctx, &err);
+        struct husk_ctr_net_opts net = {
+                .publish = f->publish.v, .n_publish = f->publish.n, .publish_all = f->publish_all, .ip = f->ip,
+                .mac = f->mac_address, .dns = f->dns.v, .n_dns = f->dns.n, .add_host = f->add_host.v,
+                .n_add_host = f->add_host.n, .bandwidth = f->network_bandwidth,
+        };
+        if (husk_ctr_net_save(e, ret, &net, &err) < 0) {
+                /* No container is left behind for options that cannot work. */
+                struct husk_error ignored = { 0 };
+                (void) husk_engine_remove(e, ret->id, true, &ignored);
+                return husk_fail(ctx, &err);
+        }
         return 0;
 }
 
@@ -176,7 +200,8 @@ const struct husk_cmd husk_cmd_run = {
         .usage = "[OPTIONS] IMAGE [COMMAND] [ARG...]",
         .description = "Create and run a new container from an image.\n\n"
                        "Its network is \"none\" (a network namespace of its own with only lo, up) unless\n"
-                       "--network host; bridge networks are not built yet.",
+                       "--network host, bridge (the default network \"husk\"), a network's name or\n"
+                       "container:NAME (another container's network namespace).",
         .opts = run_opts,
         .n_opts = HUSK_ARRAY_SIZE(run_opts),
         .flags_size = sizeof(struct run_flags),
