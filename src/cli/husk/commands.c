@@ -19,6 +19,7 @@ const size_t husk_n_commands = HUSK_ARRAY_SIZE(husk_commands);
 const struct husk_group husk_groups[] = {
         { "container", "Manage containers" },
         { "image", "Manage images" },
+        { "network", "Manage networks" },
         { "system", "Manage husk" },
         { "volume", "Manage volumes" },
 };

@@ -25,5 +25,8 @@
         X(load)                                                                                        \
         X(save)                                                                                        \
         X(import)                                                                                      \
+        /* networks (network) */                                                                       \
+        X(network_create) X(network_ls) X(network_inspect) X(network_rm) X(network_connect)            \
+        X(network_disconnect)                                                                          \
         /* registry: pull, push, login (registry) */                                                   \
         X(pull) X(push) X(login) X(logout)
