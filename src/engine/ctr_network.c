@@ -224,7 +224,7 @@ static int attach(struct husk_engine *e, const struct husk_ctr *c, int ctr_dirfd
         int r = husk_ctr_net_dir(e, true, &dirfd, err);
         if (r < 0)
                 return r;
-        struct husk_endpoint ep;
+        struct husk_net_endpoint ep;
         r = husk_net_attach(dirfd, net, c->id, nsfd, &o, &ep, err);
         if (r < 0)
                 return r;
@@ -234,7 +234,7 @@ static int attach(struct husk_engine *e, const struct husk_ctr *c, int ctr_dirfd
                 hostname[strcspn(hostname, "\n")] = '\0';
         if (asprintf(&line, "%s\t%s\n", ep.ip, hostname ? hostname : c->name) < 0)
                 line = NULL;
-        husk_endpoint_done(&ep);
+        husk_net_endpoint_done(&ep);
         if (!line)
                 return husk_error_errno(err, ENOMEM, "hosts");
         return append_at(ctr_dirfd, "hosts", line, err);

@@ -19,7 +19,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
-void husk_endpoint_done(struct husk_endpoint *ep)
+void husk_net_endpoint_done(struct husk_net_endpoint *ep)
 {
         free(ep->ports);
         free(ep->hosts_path);
@@ -27,14 +27,14 @@ void husk_endpoint_done(struct husk_endpoint *ep)
         ep->hosts_path = NULL;
 }
 
-void husk_endpoints_free(struct husk_endpoint *v, size_t n)
+void husk_net_endpoints_free(struct husk_net_endpoint *v, size_t n)
 {
         for (size_t i = 0; i < n; i++)
-                husk_endpoint_done(&v[i]);
+                husk_net_endpoint_done(&v[i]);
         free(v);
 }
 
-int husk_endpoint_to_json(const struct husk_endpoint *ep, char **ret)
+int husk_net_endpoint_to_json(const struct husk_net_endpoint *ep, char **ret)
 {
         json_t *ports = json_array();
         for (size_t i = 0; ports && i < ep->n_ports; i++) {
@@ -62,7 +62,7 @@ static int copy_field(char *dst, size_t size, const char *src)
         return 0;
 }
 
-static int endpoint_from_json(const char *data, struct husk_endpoint *ret)
+static int endpoint_from_json(const char *data, struct husk_net_endpoint *ret)
 {
         json_t *o = json_loads(data, 0, NULL);
         if (!o)
@@ -71,7 +71,7 @@ static int endpoint_from_json(const char *data, struct husk_endpoint *ret)
                    *mac = NULL, *hosts = NULL;
         json_t *ports = NULL;
         json_int_t bw = 0;
-        struct husk_endpoint ep = { 0 };
+        struct husk_net_endpoint ep = { 0 };
         int r = json_unpack(o, "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s?:s}", "network", &net, "container",
                             &ctr, "name", &name, "veth", &veth, "ifname", &ifname, "ip", &ip, "ip6", &ip6, "mac", &mac,
                             "ports", &ports, "bandwidth", &bw, "hosts_path", &hosts);
@@ -104,14 +104,14 @@ static int endpoint_from_json(const char *data, struct husk_endpoint *ret)
         }
         json_decref(o);
         if (r < 0) {
-                husk_endpoint_done(&ep);
+                husk_net_endpoint_done(&ep);
                 return r;
         }
         *ret = ep;
         return 0;
 }
 
-static int read_endpoint(int dirfd, const char *network, const char *ctr_id, struct husk_endpoint *ret,
+static int read_endpoint(int dirfd, const char *network, const char *ctr_id, struct husk_net_endpoint *ret,
                          struct husk_error *err)
 {
         char path[HUSK_NET_NAME_MAX + 128];
@@ -129,10 +129,10 @@ static int read_endpoint(int dirfd, const char *network, const char *ctr_id, str
 
 static int cmp_ep(const void *a, const void *b)
 {
-        return strcmp(((const struct husk_endpoint *) a)->ctr_id, ((const struct husk_endpoint *) b)->ctr_id);
+        return strcmp(((const struct husk_net_endpoint *) a)->ctr_id, ((const struct husk_net_endpoint *) b)->ctr_id);
 }
 
-int husk_net_endpoints(int dirfd, const char *network, struct husk_endpoint **ret, size_t *ret_n,
+int husk_net_endpoints(int dirfd, const char *network, struct husk_net_endpoint **ret, size_t *ret_n,
                        struct husk_error *err)
 {
         char path[HUSK_NET_NAME_MAX + 32];
@@ -145,7 +145,7 @@ int husk_net_endpoints(int dirfd, const char *network, struct husk_endpoint **re
                 (void) close(fd);
                 return husk_error_errno(err, errno, "open networks/%s", path);
         }
-        struct husk_endpoint *v = NULL;
+        struct husk_net_endpoint *v = NULL;
         size_t n = 0;
         for (struct dirent *de; (de = readdir(d));) {
                 size_t l = strlen(de->d_name);
@@ -154,15 +154,15 @@ int husk_net_endpoints(int dirfd, const char *network, struct husk_endpoint **re
                 char id[65];
                 memcpy(id, de->d_name, 64);
                 id[64] = '\0';
-                struct husk_endpoint ep;
+                struct husk_net_endpoint ep;
                 int r = read_endpoint(dirfd, network, id, &ep, err);
                 if (r == -ENOENT)
                         continue;
-                struct husk_endpoint *nv = r < 0 ? NULL : realloc(v, (n + 1) * sizeof(*v));
+                struct husk_net_endpoint *nv = r < 0 ? NULL : realloc(v, (n + 1) * sizeof(*v));
                 if (!nv) {
                         if (r == 0)
-                                husk_endpoint_done(&ep);
-                        husk_endpoints_free(v, n);
+                                husk_net_endpoint_done(&ep);
+                        husk_net_endpoints_free(v, n);
                         return r < 0 ? r : husk_error_errno(err, ENOMEM, "endpoints");
                 }
                 v = nv;
@@ -202,10 +202,10 @@ int husk_net_ctr_networks(int dirfd, const char *ctr_id, char ***ret, struct hus
         return 0;
 }
 
-static int write_endpoint(int dirfd, const struct husk_endpoint *ep, struct husk_error *err)
+static int write_endpoint(int dirfd, const struct husk_net_endpoint *ep, struct husk_error *err)
 {
         _cleanup_free_ char *json = NULL;
-        if (husk_endpoint_to_json(ep, &json) < 0)
+        if (husk_net_endpoint_to_json(ep, &json) < 0)
                 return husk_error_errno(err, ENOMEM, "endpoint");
         char path[HUSK_NET_NAME_MAX + 128];
         (void) snprintf(path, sizeof(path), "%s/endpoints/%s.json", ep->network, ep->ctr_id);
@@ -227,9 +227,9 @@ static int parse_mac(const char *s, uint8_t mac[6])
 
 /* Under the network's lock: the addresses, names and ports of a new endpoint, and its record. */
 static int reserve(int dirfd, const struct husk_network *n, const char *ctr_id, const struct husk_attach_opts *o,
-                   struct husk_endpoint *ep, struct husk_error *err)
+                   struct husk_net_endpoint *ep, struct husk_error *err)
 {
-        struct husk_endpoint *eps = NULL;
+        struct husk_net_endpoint *eps = NULL;
         size_t n_eps = 0;
         int r = husk_net_endpoints(dirfd, n->name, &eps, &n_eps, err);
         if (r < 0)
@@ -244,7 +244,7 @@ static int reserve(int dirfd, const struct husk_network *n, const char *ctr_id, 
                 else if (husk_addr_parse(eps[i].ip, &family, a) == 0 && family == AF_INET)
                         used[i] = (uint64_t) husk_prefix_host_number(&n->subnet, a);
         }
-        husk_endpoints_free(eps, n_eps);
+        husk_net_endpoints_free(eps, n_eps);
         if (!used)
                 return husk_error_errno(err, ENOMEM, "ipam");
         if (r < 0)
@@ -293,7 +293,7 @@ static int reserve(int dirfd, const struct husk_network *n, const char *ctr_id, 
 }
 
 /* The container's side: lo and the interface up, addresses, default routes, egress limit. */
-static int setup_inside(int netns_fd, const struct husk_network *n, const struct husk_endpoint *ep,
+static int setup_inside(int netns_fd, const struct husk_network *n, const struct husk_net_endpoint *ep,
                         struct husk_error *err)
 {
         struct husk_nl nl;
@@ -343,7 +343,7 @@ static int free_ifname(int netns_fd, char ret[16], struct husk_error *err)
         return husk_error_set(err, ENOSPC, "no free ethN name in the container");
 }
 
-static int publish(const struct husk_network *n, const struct husk_endpoint *ep, struct husk_error *err)
+static int publish(const struct husk_network *n, const struct husk_net_endpoint *ep, struct husk_error *err)
 {
         if (ep->n_ports == 0)
                 return 0;
@@ -370,7 +370,7 @@ static int publish(const struct husk_network *n, const struct husk_endpoint *ep,
 }
 
 /* Ports, veth (and with it the qdiscs and the container's side), whatever of them exists. */
-static void unmake(const struct husk_network *n, const struct husk_endpoint *ep)
+static void unmake(const struct husk_network *n, const struct husk_net_endpoint *ep)
 {
         struct husk_nl nl;
         struct husk_error ignored;
@@ -404,16 +404,16 @@ static int hosts_update_locked(int dirfd, const struct husk_network *n)
 {
         if (strcmp(n->name, HUSK_NET_DEFAULT) == 0)
                 return 0;       /* Docker's default bridge has no name resolution either */
-        struct husk_endpoint *eps = NULL;
+        struct husk_net_endpoint *eps = NULL;
         size_t n_eps = 0;
         if (husk_net_endpoints(dirfd, n->name, &eps, &n_eps, NULL) < 0)
                 return 0;
         husk_hosts_update(n->name, eps, n_eps);
-        husk_endpoints_free(eps, n_eps);
+        husk_net_endpoints_free(eps, n_eps);
         return 0;
 }
 
-static int detach_locked(int dirfd, const struct husk_network *n, const struct husk_endpoint *ep, struct husk_error *err)
+static int detach_locked(int dirfd, const struct husk_network *n, const struct husk_net_endpoint *ep, struct husk_error *err)
 {
         unmake(n, ep);
         char path[HUSK_NET_NAME_MAX + 128];
@@ -426,7 +426,7 @@ static int detach_locked(int dirfd, const struct husk_network *n, const struct h
 }
 
 int husk_net_attach(int dirfd, const char *network, const char *ctr_id, int netns_fd,
-                    const struct husk_attach_opts *o, struct husk_endpoint *ret, struct husk_error *err)
+                    const struct husk_attach_opts *o, struct husk_net_endpoint *ret, struct husk_error *err)
 {
         struct husk_network n;
         int r = husk_net_get_or_default(dirfd, network, &n, err);
@@ -434,7 +434,7 @@ int husk_net_attach(int dirfd, const char *network, const char *ctr_id, int netn
                 return r;
         if (strlen(ctr_id) != 64)
                 return husk_error_set(err, EINVAL, "attach: container id must be 64 characters");
-        struct husk_endpoint ep = { 0 };
+        struct husk_net_endpoint ep = { 0 };
         strcpy(ep.network, n.name);
         strcpy(ep.ctr_id, ctr_id);
         if (o->name && copy_field(ep.name, sizeof(ep.name), o->name) < 0)
@@ -454,7 +454,7 @@ int husk_net_attach(int dirfd, const char *network, const char *ctr_id, int netn
         if (o->n_ports)
                 memcpy(ep.ports, o->ports, o->n_ports * sizeof(*ep.ports));
         if (o->hosts_path && !(ep.hosts_path = strdup(o->hosts_path))) {
-                husk_endpoint_done(&ep);
+                husk_net_endpoint_done(&ep);
                 return husk_error_errno(err, ENOMEM, "attach");
         }
         char lock_path[HUSK_NET_NAME_MAX + 32];
@@ -462,12 +462,12 @@ int husk_net_attach(int dirfd, const char *network, const char *ctr_id, int netn
         {
                 _cleanup_close_ int lock = husk_net_lock_at(dirfd, lock_path, err);
                 if (lock < 0) {
-                        husk_endpoint_done(&ep);
+                        husk_net_endpoint_done(&ep);
                         return lock;
                 }
                 r = reserve(dirfd, &n, ctr_id, o, &ep, err);
                 if (r < 0) {
-                        husk_endpoint_done(&ep);
+                        husk_net_endpoint_done(&ep);
                         return r;
                 }
         }
@@ -513,7 +513,7 @@ int husk_net_attach(int dirfd, const char *network, const char *ctr_id, int netn
         if (r < 0) {
                 struct husk_error ignored;
                 (void) detach_locked(dirfd, &n, &ep, &ignored);
-                husk_endpoint_done(&ep);
+                husk_net_endpoint_done(&ep);
                 return husk_error_prefix(err, "connect to network %s: ", n.name);
         }
         if (lock >= 0)
@@ -521,7 +521,7 @@ int husk_net_attach(int dirfd, const char *network, const char *ctr_id, int netn
         if (ret)
                 *ret = ep;
         else
-                husk_endpoint_done(&ep);
+                husk_net_endpoint_done(&ep);
         return 0;
 }
 
@@ -536,11 +536,11 @@ int husk_net_detach(int dirfd, const char *network, const char *ctr_id, struct h
         _cleanup_close_ int lock = husk_net_lock_at(dirfd, lock_path, err);
         if (lock < 0)
                 return lock;
-        struct husk_endpoint ep;
+        struct husk_net_endpoint ep;
         r = read_endpoint(dirfd, n.name, ctr_id, &ep, err);
         if (r < 0)
                 return r;
         r = detach_locked(dirfd, &n, &ep, err);
-        husk_endpoint_done(&ep);
+        husk_net_endpoint_done(&ep);
         return r;
 }

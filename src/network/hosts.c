@@ -17,7 +17,7 @@ static bool tagged(const char *line, size_t len, const char *tag)
         return len >= tl && memcmp(line + len - tl, tag, tl) == 0;
 }
 
-char *husk_hosts_text(const char *text, const char *network, const char *self_id, const struct husk_endpoint *eps,
+char *husk_hosts_text(const char *text, const char *network, const char *self_id, const struct husk_net_endpoint *eps,
                       size_t n)
 {
         _cleanup_free_ char *tag = NULL;
@@ -49,7 +49,7 @@ char *husk_hosts_text(const char *text, const char *network, const char *self_id
         return buf;
 }
 
-static void rewrite(const char *path, const char *network, const char *self_id, const struct husk_endpoint *eps,
+static void rewrite(const char *path, const char *network, const char *self_id, const struct husk_net_endpoint *eps,
                     size_t n)
 {
         _cleanup_close_ int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -71,7 +71,7 @@ static void rewrite(const char *path, const char *network, const char *self_id, 
                 (void) ftruncate(fd, (off_t) l);
 }
 
-void husk_hosts_update(const char *network, const struct husk_endpoint *eps, size_t n)
+void husk_hosts_update(const char *network, const struct husk_net_endpoint *eps, size_t n)
 {
         for (size_t i = 0; i < n; i++)
                 if (eps[i].hosts_path)

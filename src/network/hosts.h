@@ -14,9 +14,9 @@
 #include "network/network.h"
 
 /* Pure: text with the lines of network replaced by entries for eps (except self_id). */
-char *husk_hosts_text(const char *text, const char *network, const char *self_id, const struct husk_endpoint *eps,
+char *husk_hosts_text(const char *text, const char *network, const char *self_id, const struct husk_net_endpoint *eps,
                       size_t n);
 /* Rewrite every endpoint's hosts file (errors ignored: a container's file may be gone with it). */
-void husk_hosts_update(const char *network, const struct husk_endpoint *eps, size_t n);
+void husk_hosts_update(const char *network, const struct husk_net_endpoint *eps, size_t n);
 /* Drop the lines of network from one file. */
 void husk_hosts_remove_network(const char *path, const char *network);

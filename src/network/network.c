@@ -476,7 +476,7 @@ int husk_net_remove(int dirfd, const char *name, struct husk_error *err)
         _cleanup_close_ int nlock = husk_net_lock_at(dirfd, path, err);
         if (nlock < 0)
                 return nlock;
-        struct husk_endpoint *eps = NULL;
+        struct husk_net_endpoint *eps = NULL;
         size_t n_eps = 0;
         r = husk_net_endpoints(dirfd, name, &eps, &n_eps, err);
         if (r < 0)
@@ -486,11 +486,11 @@ int husk_net_remove(int dirfd, const char *name, struct husk_error *err)
                 for (size_t i = 0; i < n_eps && strlen(ids) < 150; i++)
                         (void) snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%.12s", i ? ", " : "",
                                         eps[i].ctr_id);
-                husk_endpoints_free(eps, n_eps);
+                husk_net_endpoints_free(eps, n_eps);
                 return husk_error_set(err, EBUSY, "error while removing network: network %s has active endpoints (%s)",
                                       name, ids);
         }
-        husk_endpoints_free(eps, n_eps);
+        husk_net_endpoints_free(eps, n_eps);
         _cleanup_(husk_nft_closep) struct husk_nft *nft = NULL;
         r = husk_nft_open(&nft, err);
         if (r < 0)

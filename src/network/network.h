@@ -70,7 +70,7 @@ int husk_net_remove(int dirfd, const char *name, struct husk_error *err);
 int husk_net_to_json(const struct husk_network *n, char **ret);
 
 /* ---- endpoints (endpoint.c) ---- */
-struct husk_endpoint {
+struct husk_net_endpoint {
         char network[HUSK_NET_NAME_MAX + 1];
         char ctr_id[65];
         char name[256];         /* the container's name: its hosts entry on the network, "" for none */
@@ -83,7 +83,7 @@ struct husk_endpoint {
         uint64_t bandwidth;     /* bytes/s each way, 0: none */
         char *hosts_path;       /* the container's hosts file, kept current for user-defined networks */
 };
-void husk_endpoint_done(struct husk_endpoint *ep);
+void husk_net_endpoint_done(struct husk_net_endpoint *ep);
 
 struct husk_attach_opts {
         const char *name;               /* container name (hosts entries), may be NULL */
@@ -98,17 +98,17 @@ struct husk_attach_opts {
 
 /* Connect the network namespace netns_fd (a container's) to a network. On failure nothing is left. */
 int husk_net_attach(int dirfd, const char *network, const char *ctr_id, int netns_fd,
-                    const struct husk_attach_opts *o, struct husk_endpoint *ret, struct husk_error *err);
+                    const struct husk_attach_opts *o, struct husk_net_endpoint *ret, struct husk_error *err);
 /* Undo an attachment: veth, rules, qdiscs, the address. Works with the container's namespace gone and
  * after a husk killed half way. -ENOENT "container X is not connected to network Y". */
 int husk_net_detach(int dirfd, const char *network, const char *ctr_id, struct husk_error *err);
 /* The endpoints of a network (sorted by container id). */
-int husk_net_endpoints(int dirfd, const char *network, struct husk_endpoint **ret, size_t *ret_n,
+int husk_net_endpoints(int dirfd, const char *network, struct husk_net_endpoint **ret, size_t *ret_n,
                        struct husk_error *err);
-void husk_endpoints_free(struct husk_endpoint *v, size_t n);
+void husk_net_endpoints_free(struct husk_net_endpoint *v, size_t n);
 /* The networks a container is connected to (names, NULL-terminated). */
 int husk_net_ctr_networks(int dirfd, const char *ctr_id, char ***ret, struct husk_error *err);
-int husk_endpoint_to_json(const struct husk_endpoint *ep, char **ret);
+int husk_net_endpoint_to_json(const struct husk_net_endpoint *ep, char **ret);
 
 /* ---- IPAM (ipam.c, pure) ---- */
 /* The host number to give a new endpoint: want (> 0, --ip) when free, else the lowest free from 2 (1 is

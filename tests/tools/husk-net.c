@@ -83,12 +83,12 @@ static int cmd_attach(int dirfd, int argc, char **argv)
                 fprintf(stderr, "husk-net: open %s: %s\n", argv[2], strerror(errno));
                 return 1;
         }
-        struct husk_endpoint ep;
+        struct husk_net_endpoint ep;
         if (husk_net_attach(dirfd, argv[0], argv[1], ns, &o, &ep, &err) < 0)
                 return fail(&err);
         char *json = NULL;
-        int r = husk_endpoint_to_json(&ep, &json);
-        husk_endpoint_done(&ep);
+        int r = husk_net_endpoint_to_json(&ep, &json);
+        husk_net_endpoint_done(&ep);
         return print_json(r, json);
 }
 
@@ -145,13 +145,13 @@ int main(int argc, char **argv)
         if (strcmp(cmd, "rm") == 0 && n == 1)
                 return husk_net_remove(dirfd, rest[0], &err) < 0 ? fail(&err) : 0;
         if (strcmp(cmd, "endpoints") == 0 && n == 1) {
-                struct husk_endpoint *eps = NULL;
+                struct husk_net_endpoint *eps = NULL;
                 size_t count = 0;
                 if (husk_net_endpoints(dirfd, rest[0], &eps, &count, &err) < 0)
                         return fail(&err);
                 for (size_t i = 0; i < count; i++)
                         printf("%s %s %s\n", eps[i].ctr_id, eps[i].ip, eps[i].ip6);
-                husk_endpoints_free(eps, count);
+                husk_net_endpoints_free(eps, count);
                 return 0;
         }
         if (strcmp(cmd, "attach") == 0)

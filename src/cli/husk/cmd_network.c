@@ -101,7 +101,7 @@ static json_t *inspect_one(int dirfd, const struct husk_network *n, struct husk_
                 (void) json_array_append_new(cfg, json_pack("{s:O, s:O}", "Subnet", json_object_get(r, "subnet6"),
                                                              "Gateway", json_object_get(r, "gateway6")));
         json_t *ctrs = json_object();
-        struct husk_endpoint *eps = NULL;
+        struct husk_net_endpoint *eps = NULL;
         size_t count = 0;
         if (husk_net_endpoints(dirfd, n->name, &eps, &count, err) < 0) {
                 json_decref(r);
@@ -128,7 +128,7 @@ static json_t *inspect_one(int dirfd, const struct husk_network *n, struct husk_
                                                      "EndpointInterface", eps[i].veth, "Ports", ports, "Bandwidth",
                                                      (json_int_t) eps[i].bandwidth));
         }
-        husk_endpoints_free(eps, count);
+        husk_net_endpoints_free(eps, count);
         char created[64];
         time_t secs = (time_t) (n->created / 1000000000);
         struct tm tm;

@@ -71,7 +71,7 @@ TEST(publish_rules)
 
 TEST(hosts_entries)
 {
-        struct husk_endpoint eps[3] = { 0 };
+        struct husk_net_endpoint eps[3] = { 0 };
         strcpy(eps[0].ctr_id, "aaaaaaaaaaaaaaaa");
         strcpy(eps[0].name, "web");
         strcpy(eps[0].ip, "10.90.0.2");
