@@ -502,7 +502,7 @@ static int dir_ingest(struct husk_load_source *src, struct member *m, const char
         _cleanup_free_ char *what = NULL;
         _cleanup_free_ char *buf = malloc(COPY_CHUNK);
         _cleanup_(husk_blob_writer_freep) struct husk_blob_writer *w = NULL;
-        uint64_t done = 0;
+        uint64_t done = 0, reported = 0;
         int r;
 
         if (fd < 0)
@@ -524,8 +524,10 @@ static int dir_ingest(struct husk_load_source *src, struct member *m, const char
                 if (r < 0)
                         return r;
                 done += (uint64_t) n;
-                if (done % (8 * COPY_CHUNK) == 0)
+                if (done - reported >= 8 * COPY_CHUNK) {
                         progress(src, m->path, done, (uint64_t) st.st_size);
+                        reported = done;
+                }
         }
         r = husk_blob_writer_commit(w, m->digest, err);
         if (r < 0)
