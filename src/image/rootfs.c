@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "image/rootfs_layers.h"
@@ -28,8 +29,8 @@ int husk_rootfs_probe(struct husk_store *s, enum husk_rootfs_driver *ret, char *
 
 struct stack_fds {
         struct husk_rootfs_layer *layers;
-        struct husk_layer_info *infos;
         size_t n;
+        struct husk_store *s;
 };
 
 static void stack_fds_free(struct stack_fds *f)
@@ -38,7 +39,20 @@ static void stack_fds_free(struct stack_fds *f)
                 if (f->layers[i].fd >= 0)
                         (void) close(f->layers[i].fd);
         free(f->layers);
-        free(f->infos);
+}
+
+static int get_link(void *ctx, size_t i, char ret[static 32], struct husk_error *err)
+{
+        struct stack_fds *f = ctx;
+        struct husk_layer_info info;
+        int r = husk_store_layer_get(f->s, f->layers[i].what, &info, err);
+        if (r < 0)
+                return r;
+        if (!info.link[0])
+                return husk_error_set(err, ENOENT, "layer %s has no short name under l/", f->layers[i].what);
+        memcpy(ret, info.link, sizeof(info.link) < 32 ? sizeof(info.link) : 32);
+        ret[31] = '\0';
+        return 0;
 }
 
 int husk_rootfs_mount(struct husk_store *s, const struct husk_image *img, int container_dirfd,
@@ -48,22 +62,14 @@ int husk_rootfs_mount(struct husk_store *s, const struct husk_image *img, int co
         size_t n = 0;
         while (img->layers && img->layers[n])
                 n++;
-        _cleanup_(stack_fds_free) struct stack_fds f = { 0 };
-        if (n > 0) {
-                f.layers = calloc(n, sizeof(*f.layers));
-                f.infos = calloc(n, sizeof(*f.infos));
-                if (!f.layers || !f.infos)
-                        return husk_error_errno(err, ENOMEM, "root of image %s", img->id);
-        }
+        _cleanup_(stack_fds_free) struct stack_fds f = { .s = s };
+        if (n > 0 && !(f.layers = calloc(n, sizeof(*f.layers))))
+                return husk_error_errno(err, ENOMEM, "root of image %s", img->id);
         /* Top first, as overlayfs lists them; the record lists the base first. */
         for (size_t i = 0; i < n; i++, f.n++) {
                 const char *diffid = img->layers[n - 1 - i];
                 f.layers[i].fd = -1;
                 f.layers[i].what = diffid;
-                int r = husk_store_layer_get(s, diffid, &f.infos[i], err);
-                if (r < 0)
-                        return r;
-                f.layers[i].link = f.infos[i].link[0] ? f.infos[i].link : NULL;
                 _cleanup_close_ int opath = husk_store_layer_open(s, diffid, err);
                 if (opath < 0)
                         return opath;
@@ -75,6 +81,12 @@ int husk_rootfs_mount(struct husk_store *s, const struct husk_image *img, int co
         _cleanup_close_ int tmp = open_tmp(s, err);
         if (tmp < 0)
                 return tmp;
-        struct husk_rootfs_stack st = { .layers = f.layers, .n = n, .links_fd = husk_store_root_fd(s) };
+        struct husk_rootfs_stack st = {
+                .layers = f.layers,
+                .n = n,
+                .links_fd = husk_store_root_fd(s),
+                .get_link = get_link,
+                .get_link_ctx = &f,
+        };
         return husk_rootfs_mount_stack(&st, container_dirfd, tmp, opts, ret_driver, err);
 }

@@ -212,7 +212,13 @@ static int legacy_mount(const struct husk_rootfs_stack *st, int upper_fd, int wo
         size_t used = w > 0 ? (size_t) w : cap;
         for (size_t i = 0; i < st->n && used < cap; i++) {
                 const char *link = st->links_fd >= 0 ? st->layers[i].link : NULL;
-                char fdp[32];
+                char fdp[32], asked[32];
+                if (!link && st->links_fd >= 0 && st->get_link) {
+                        int r = st->get_link(st->get_link_ctx, i, asked, err);
+                        if (r < 0)
+                                return r;
+                        link = asked;
+                }
                 if (link && (!link[0] || strchr(link, '/') || strchr(link, ':') || strchr(link, ',')))
                         return husk_error_set(err, EINVAL, "overlay: layer %s: bad short name \"%s\"",
                                               st->layers[i].what, link);
