@@ -77,12 +77,13 @@ static int sink_send(void *ctx, const void *data, size_t len)
                 return 0;
         while (len > 0) {
                 /* MSG_NOSIGNAL: an ingest that stopped reading (the layer turned up meanwhile, or it
-                   failed) is EPIPE here, not a SIGPIPE for the whole process */
+                   failed) is EPIPE here (ECONNRESET when it left bytes unread), not a SIGPIPE for the
+                   whole process */
                 ssize_t n = send(j->wfd, p, len, MSG_NOSIGNAL);
 
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0 && errno == EPIPE && atomic_load(&j->ingest_finished)) {
+                if (n < 0 && (errno == EPIPE || errno == ECONNRESET) && atomic_load(&j->ingest_finished)) {
                         /* The ingest gave up early. If it found the layer there meanwhile, stop. If it
                            failed (a bad tar, a bad gzip stream), finish the download through the digest
                            check anyway: for a corrupted blob "digest mismatch" is the truth, while what
@@ -157,7 +158,7 @@ static int run_job(struct job *j)
         pthread_join(t, NULL);
         if (j->ingest_r == 0)
                 return 0;       /* verified by the store: whatever the download said after is moot */
-        if (r < 0 && r != -EPIPE)
+        if (r < 0 && r != -EPIPE && r != -ECONNRESET)
                 return r;       /* the download's reason (a digest mismatch, a drop), not what followed */
         j->err = j->ingest_err;
         return j->ingest_r;

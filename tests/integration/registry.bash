@@ -2,23 +2,20 @@
 # Local registries for the registry client's tests (tests/integration/registry.bats), never the network:
 # Debian's docker-registry on 127.0.0.1 with a config and storage of the test's own, a token server and
 # a connection-cutting proxy (small python programs beside this file), and images made with umoci and
-# pushed with skopeo. Load after helpers.bash and image.bash (image_rootfs). Every process started is listed in bgpids, killed by
+# pushed with skopeo. Load after helpers.bash, husk.bash, engine.bash and image.bash (image_rootfs). Every process started is listed in bgpids, killed by
 # registry_teardown; everything lives under $BATS_TEST_TMPDIR.
 #
-#   registry_start NAME [none|htpasswd|token]  start one; sets REG_NAME_ADDR (127.0.0.1:PORT) and
-#                                 REG_NAME_DIR (its config, storage, access log "log")
+#   registry_start NAME [none|htpasswd|token] [tls]  start one; sets REG_NAME_ADDR (127.0.0.1:PORT) and
+#                                 REG_NAME_DIR (its config, storage, access log "log"); tls: https only,
+#                                 a self-signed certificate for 127.0.0.1 (REG_NAME_DIR/tls.crt)
 #   registry_layouts              OCI layouts under $BATS_RUN_TMPDIR (built once per run), printed:
 #                                 tags "base" (busybox, 1 layer), "two" (base's layer + /etc/extra),
 #                                 "arm64" (base's layer, config architecture arm64), "multi" (an index
 #                                 of base as linux/amd64 and arm64 as linux/arm64)
 #   registry_seed ADDR REPO:TAG LAYOUT_TAG  push a layout tag with skopeo (--all for an index)
 #   registry_blob_gets DIR DIGEST number of GETs of a blob in a registry's access log
-#   husk ARGS...                  the husk binary of the build under test, with a private store
+# The husk under test is husk.bash's `hk` (a private --storage-root $HUSK_STORE and --root $ROOT).
 REGISTRY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-
-husk() {
-	"$(husk_build_dir)/src/cli/husk/husk" "$@"
-}
 
 registry_free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -59,7 +56,7 @@ token_server_start() {
 }
 
 registry_start() {
-	local name="$1" auth="${2:-none}" dir port
+	local name="$1" auth="${2:-none}" tls="${3:-}" dir port
 	dir="$BATS_TEST_TMPDIR/registry-$name"
 	mkdir -p "$dir/data"
 	port="$(registry_free_port)"
@@ -88,6 +85,12 @@ registry_start() {
 			"$TOKEN_PORT" "$dir/token.crt" >>"$dir/config.yml"
 		;;
 	esac
+	if [ "$tls" = tls ]; then
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+			-keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1
+		# appended under http: (the config's last top-level key until auth: follows)
+		sed -i "s|^  addr: .*|&\n  tls:\n    certificate: $dir/tls.crt\n    key: $dir/tls.key|" "$dir/config.yml"
+	fi
 	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
 	bg_track $!
 	wait_port "$port"
@@ -148,9 +151,9 @@ registry_seed() {
 	skopeo copy --quiet "${all[@]}" --dest-tls-verify=false "oci:$(registry_layouts):$3" "docker://$1/$2" >/dev/null
 }
 
-# The store and auth file of a test: private, under its temporary directory.
+# The store, state, auth file and registries.json of a test: private, under its temporary directory.
 registry_setup() {
-	export HUSK_STORAGE_ROOT="$BATS_TEST_TMPDIR/store"
+	husk_setup
 	export HUSK_AUTH_FILE="$BATS_TEST_TMPDIR/auth.json"
 	export HUSK_REGISTRIES_CONF="$BATS_TEST_TMPDIR/registries.json"
 	export HOME="$BATS_TEST_TMPDIR/home"
@@ -160,11 +163,12 @@ registry_setup() {
 }
 
 registry_teardown() {
+	engine_cleanup
 	kill_bgpids
-	rm -rf "$BATS_TEST_TMPDIR/store" "$BATS_TEST_TMPDIR"/registry-* 2>/dev/null || true
+	rm -rf "$HUSK_STORE" "$BATS_TEST_TMPDIR"/registry-* 2>/dev/null || true
 }
 
 # The image records of the test's store.
 store_images() {
-	jq -c '.images[]' "$HUSK_STORAGE_ROOT/images.json" 2>/dev/null || true
+	jq -c '.images[]' "$HUSK_STORE/images.json" 2>/dev/null || true
 }

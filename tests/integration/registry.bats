@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
-# husk pull, push, login and logout against local registries (tests/integration/registry.bash):
+# hk pull, push, login and logout against local registries (tests/integration/registry.bash):
 # Debian's docker-registry on 127.0.0.1 with storage in the test's directory, images pushed with skopeo
 # as the reference, a token server and a proxy that cuts a download, all killed by teardown.
 
 load helpers
+load husk
+load engine
 load image
 load registry
 
@@ -31,22 +33,22 @@ layout_manifest() {
 @test "pull by tag: the image recorded under its name, its layer unpacked, up to date the second time" {
 	registry_start a
 	registry_seed "$REG_a_ADDR" test/busybox:1 base
-	run husk pull "$REG_a_ADDR/test/busybox:1"
+	run hk pull "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Digest: $(layout_manifest base)"* ]]
 	[[ "$output" == *"Status: Downloaded newer image for $REG_a_ADDR/test/busybox:1"* ]]
 	[ "$(store_images | jq -r '.names[0]')" = "$REG_a_ADDR/test/busybox:1" ]
 	[ "$(store_images | jq -r .manifest)" = "$(layout_manifest base)" ]
 	diffid="$(store_images | jq -r '.layers[0]')"
-	[ -x "$HUSK_STORAGE_ROOT/layers/${diffid#sha256:}/diff/bin/busybox" ]
+	[ -x "$HUSK_STORE/layers/${diffid#sha256:}/diff/bin/busybox" ]
 	# nothing left in flight
-	[ -z "$(ls -A "$HUSK_STORAGE_ROOT/tmp")" ]
-	run husk pull "$REG_a_ADDR/test/busybox:1"
+	[ -z "$(ls -A "$HUSK_STORE/tmp")" ]
+	run hk pull "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Status: Image is up to date"* ]]
 	[ "$(registry_blob_gets "$REG_a_DIR" "$(layout_layer base)")" -eq 1 ]
 	# --quiet: the name only
-	run husk pull -q "$REG_a_ADDR/test/busybox:1"
+	run hk pull -q "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$REG_a_ADDR/test/busybox:1" ]
 }
@@ -55,14 +57,14 @@ layout_manifest() {
 	registry_start a
 	registry_seed "$REG_a_ADDR" test/busybox:1 base
 	d="$(layout_manifest base)"
-	run husk pull "$REG_a_ADDR/test/busybox@$d"
+	run hk pull "$REG_a_ADDR/test/busybox@$d"
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = "$REG_a_ADDR/test/busybox@$d" ]
 	[ "$(store_images | jq -r .manifest)" = "$d" ]
-	run husk pull "$REG_a_ADDR/test/busybox@sha256:$(printf '%064d' 0)"
+	run hk pull "$REG_a_ADDR/test/busybox@sha256:$(printf '%064d' 0)"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"MANIFEST_UNKNOWN"* ]]
-	run husk pull "$REG_a_ADDR/test/busybox:nosuchtag"
+	run hk pull "$REG_a_ADDR/test/busybox:nosuchtag"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"manifest nosuchtag of $REG_a_ADDR/test/busybox"* ]]
 }
@@ -70,16 +72,16 @@ layout_manifest() {
 @test "a multi-platform index: the host's platform by default, --platform picks another" {
 	registry_start a
 	registry_seed "$REG_a_ADDR" test/multi:1 multi
-	run husk pull "$REG_a_ADDR/test/multi:1"
+	run hk pull "$REG_a_ADDR/test/multi:1"
 	[ "$status" -eq 0 ]
 	[ "$(store_images | jq -r .manifest)" = "$(layout_manifest base)" ]
-	run husk pull --platform linux/arm64 "$REG_a_ADDR/test/multi:1"
+	run hk pull --platform linux/arm64 "$REG_a_ADDR/test/multi:1"
 	[ "$status" -eq 0 ]
 	[ "$(store_images | jq -r 'select(.names | length > 0) | .manifest')" = "$(layout_manifest arm64)" ]
-	run husk pull --platform linux/s390x "$REG_a_ADDR/test/multi:1"
+	run hk pull --platform linux/s390x "$REG_a_ADDR/test/multi:1"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"s390x"* ]]
-	run husk pull --platform linux//x "$REG_a_ADDR/test/multi:1"
+	run hk pull --platform linux//x "$REG_a_ADDR/test/multi:1"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"invalid platform"* ]]
 }
@@ -88,13 +90,13 @@ layout_manifest() {
 	registry_start a
 	registry_seed "$REG_a_ADDR" test/base:1 base
 	registry_seed "$REG_a_ADDR" test/two:1 two
-	husk pull "$REG_a_ADDR/test/base:1"
-	run husk pull "$REG_a_ADDR/test/two:1"
+	hk pull "$REG_a_ADDR/test/base:1"
+	run hk pull "$REG_a_ADDR/test/two:1"
 	[ "$status" -eq 0 ]
 	[ "$(registry_blob_gets "$REG_a_DIR" "$(layout_layer two 0)")" -eq 1 ]
 	[ "$(registry_blob_gets "$REG_a_DIR" "$(layout_layer two 1)")" -eq 1 ]
 	[ "$(store_images | wc -l)" -eq 2 ]
-	[ "$(ls "$HUSK_STORAGE_ROOT/layers" | wc -l)" -eq 2 ]
+	[ "$(ls "$HUSK_STORE/layers" | wc -l)" -eq 2 ]
 }
 
 @test "a corrupted blob is refused: no image, no layer, no blob, nothing in tmp" {
@@ -105,14 +107,14 @@ layout_manifest() {
 	[ -f "$data" ]
 	# same size, other bytes: only the digest can tell
 	printf 'XXXXXXXX' | dd of="$data" bs=1 seek=4096 conv=notrunc status=none
-	run husk pull "$REG_a_ADDR/test/busybox:1"
+	run hk pull "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"$layer"* ]]
 	[[ "$output" == *"mismatch"* ]]
 	[ -z "$(store_images)" ]
-	[ ! -e "$HUSK_STORAGE_ROOT/blobs/sha256/${layer#sha256:}" ]
-	[ -z "$(ls -A "$HUSK_STORAGE_ROOT/layers")" ]
-	[ -z "$(ls -A "$HUSK_STORAGE_ROOT/tmp")" ]
+	[ ! -e "$HUSK_STORE/blobs/sha256/${layer#sha256:}" ]
+	[ -z "$(ls -A "$HUSK_STORE/layers")" ]
+	[ -z "$(ls -A "$HUSK_STORE/tmp")" ]
 }
 
 @test "a connection cut mid-layer is resumed with a Range request" {
@@ -124,46 +126,46 @@ layout_manifest() {
 	bg_track $!
 	wait_for_file "$BATS_TEST_TMPDIR/proxy.port"
 	proxy="127.0.0.1:$(cat "$BATS_TEST_TMPDIR/proxy.port")"
-	run husk pull "$proxy/test/busybox:1"
+	run hk pull "$proxy/test/busybox:1"
 	[ "$status" -eq 0 ]
 	grep -q "GET /v2/test/busybox/blobs/$layer range=- cut" "$BATS_TEST_TMPDIR/proxy.log"
 	grep -q "GET /v2/test/busybox/blobs/$layer range=bytes=[1-9][0-9]*-$" "$BATS_TEST_TMPDIR/proxy.log"
 	[ "$(store_images | jq -r '.layer_blobs[0]')" = "$layer" ]
-	[ "$(sha256sum "$HUSK_STORAGE_ROOT/blobs/sha256/${layer#sha256:}" | cut -d' ' -f1)" = "${layer#sha256:}" ]
+	[ "$(sha256sum "$HUSK_STORE/blobs/sha256/${layer#sha256:}" | cut -d' ' -f1)" = "${layer#sha256:}" ]
 }
 
 @test "htpasswd basic auth: refused without credentials, login (0600), pull, logout" {
 	registry_start a htpasswd
 	skopeo copy --quiet --dest-tls-verify=false --dest-creds alice:s3cret "oci:$(registry_layouts):base" \
 		"docker://$REG_a_ADDR/test/busybox:1" >/dev/null
-	run husk pull "$REG_a_ADDR/test/busybox:1"
+	run hk pull "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"authentication required"* ]]
-	run husk login -u alice -p wrong "$REG_a_ADDR"
+	run hk login -u alice -p wrong "$REG_a_ADDR"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"refused"* ]]
 	[ ! -e "$HUSK_AUTH_FILE" ]
-	run husk login -u alice --password-stdin "$REG_a_ADDR" <<<"s3cret"
+	run hk login -u alice --password-stdin "$REG_a_ADDR" <<<"s3cret"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Login Succeeded"* ]]
 	[ "$(stat -c %a "$HUSK_AUTH_FILE")" = 600 ]
 	[ "$(jq -r --arg k "$REG_a_ADDR" '.auths[$k].auth' "$HUSK_AUTH_FILE" | base64 -d)" = "alice:s3cret" ]
-	run husk pull "$REG_a_ADDR/test/busybox:1"
+	run hk pull "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 0 ]
-	run husk logout "$REG_a_ADDR"
+	run hk logout "$REG_a_ADDR"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Removing login credentials for $REG_a_ADDR"* ]]
-	run husk logout "$REG_a_ADDR"
+	run hk logout "$REG_a_ADDR"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"not logged in to $REG_a_ADDR"* ]]
 	# docker's own config file is read too
 	mkdir -p "$DOCKER_CONFIG"
 	printf '{"auths":{"http://%s":{"auth":"%s"}}}' "$REG_a_ADDR" "$(printf alice:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
-	run husk pull "$REG_a_ADDR/test/busybox:1"
+	run hk pull "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 0 ]
 	# --creds
 	rm -f "$DOCKER_CONFIG/config.json"
-	run husk pull --creds alice:s3cret "$REG_a_ADDR/test/busybox:1"
+	run hk pull --creds alice:s3cret "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 0 ]
 }
 
@@ -171,19 +173,19 @@ layout_manifest() {
 	registry_start a token
 	skopeo copy --quiet --dest-tls-verify=false --dest-creds alice:s3cret "oci:$(registry_layouts):base" \
 		"docker://$REG_a_ADDR/test/busybox:1" >/dev/null
-	run husk pull "$REG_a_ADDR/test/busybox:1"
+	run hk pull "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 0 ]
 	grep -q "user=- service=husk-test scope=repository:test/busybox:pull$" "$REG_a_DIR/token.log"
-	run husk push "$REG_a_ADDR/test/busybox:1" "$REG_a_ADDR/test/copy:1"
+	run hk push "$REG_a_ADDR/test/busybox:1" "$REG_a_ADDR/test/copy:1"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"test/copy"* ]]
-	run husk push --creds alice:s3cret "$REG_a_ADDR/test/busybox:1" "$REG_a_ADDR/test/copy:1"
+	run hk push --creds alice:s3cret "$REG_a_ADDR/test/busybox:1" "$REG_a_ADDR/test/copy:1"
 	[ "$status" -eq 0 ]
 	grep -q "user=alice service=husk-test scope=repository:test/copy:pull,push" "$REG_a_DIR/token.log"
-	run husk login -u alice -p nope "$REG_a_ADDR"
+	run hk login -u alice -p nope "$REG_a_ADDR"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"refused"* ]]
-	run husk login -u alice -p s3cret "$REG_a_ADDR"
+	run hk login -u alice -p s3cret "$REG_a_ADDR"
 	[ "$status" -eq 0 ]
 }
 
@@ -191,9 +193,9 @@ layout_manifest() {
 	registry_start a
 	registry_start b
 	registry_seed "$REG_a_ADDR" test/two:1 two
-	husk pull "$REG_a_ADDR/test/two:1"
+	hk pull "$REG_a_ADDR/test/two:1"
 	# another registry: nothing to mount from, every blob uploaded, the big layer in 256 KiB... no: 1 MiB chunks
-	run husk push --chunk-size 1 "$REG_a_ADDR/test/two:1" "$REG_b_ADDR/pushed/two:v1"
+	run hk push --chunk-size 1 "$REG_a_ADDR/test/two:1" "$REG_b_ADDR/pushed/two:v1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"$(layout_layer two 0 | cut -c8-19): Pushed (chunked)"* ]]
 	[[ "$output" == *"$(layout_layer two 1 | cut -c8-19): Pushed"* ]]
@@ -201,17 +203,17 @@ layout_manifest() {
 	grep -q '"PATCH /v2/pushed/two/blobs/uploads/' "$REG_b_DIR/log"
 	[ "$(skopeo inspect --tls-verify=false "docker://$REG_b_ADDR/pushed/two:v1" | jq -r .Digest)" = "$(layout_manifest two)" ]
 	# again: every layer exists
-	run husk push "$REG_a_ADDR/test/two:1" "$REG_b_ADDR/pushed/two:v1"
+	run hk push "$REG_a_ADDR/test/two:1" "$REG_b_ADDR/pushed/two:v1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"$(layout_layer two 0 | cut -c8-19): Layer already exists"* ]]
 	# pulled back by husk from b, under the new name, then pushed within b: mounted
-	rm -rf "$HUSK_STORAGE_ROOT"
-	husk pull "$REG_b_ADDR/pushed/two:v1"
-	run husk push "$REG_b_ADDR/pushed/two:v1" "$REG_b_ADDR/other/two:v2"
+	rm -rf "$HUSK_STORE"
+	hk pull "$REG_b_ADDR/pushed/two:v1"
+	run hk push "$REG_b_ADDR/pushed/two:v1" "$REG_b_ADDR/other/two:v2"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Mounted from pushed/two"* ]]
 	[ "$(skopeo inspect --tls-verify=false "docker://$REG_b_ADDR/other/two:v2" | jq -r .Digest)" = "$(layout_manifest two)" ]
-	run husk push "$REG_b_ADDR/pushed/two:v1" "$REG_b_ADDR/other/two@$(layout_manifest two)"
+	run hk push "$REG_b_ADDR/pushed/two:v1" "$REG_b_ADDR/other/two@$(layout_manifest two)"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"needs a tag"* ]]
 }
@@ -222,13 +224,13 @@ layout_manifest() {
 	dead="127.0.0.1:$(registry_free_port)"
 	printf '{"registries":[{"prefix":"docker.io","mirrors":[{"location":"%s"},{"location":"%s"}]}]}' \
 		"$dead" "$REG_a_ADDR" >"$HUSK_REGISTRIES_CONF"
-	run husk pull busybox:1
+	run hk pull busybox:1
 	[ "$status" -eq 0 ]
 	[ "$(store_images | jq -r '.names[0]')" = "docker.io/library/busybox:1" ]
-	run husk pull busybox:2
+	run hk pull busybox:2
 	[ "$status" -eq 125 ]
 	printf '{"registries":[{"prefix":"docker.io","mirrors":[{"location":' >"$HUSK_REGISTRIES_CONF"
-	run husk pull busybox:1
+	run hk pull busybox:1
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"registries.json"* ]]
 }
@@ -236,14 +238,37 @@ layout_manifest() {
 @test "TLS: --tls-verify=true refuses a plain-HTTP loopback registry; errors name what failed" {
 	registry_start a
 	registry_seed "$REG_a_ADDR" test/busybox:1 base
-	run husk pull --tls-verify=true "$REG_a_ADDR/test/busybox:1"
+	run hk pull --tls-verify=true "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"https://$REG_a_ADDR/v2/"* ]]
-	run husk pull --tls-verify=maybe "$REG_a_ADDR/test/busybox:1"
+	run hk pull --tls-verify=maybe "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--tls-verify"* ]]
-	run husk pull "127.0.0.1:$(registry_free_port)/test/busybox:1"
+	run hk pull "127.0.0.1:$(registry_free_port)/test/busybox:1"
 	[ "$status" -eq 125 ]
-	run husk pull "UPPER/case"
+	run hk pull "UPPER/case"
 	[ "$status" -eq 125 ]
+}
+
+@test "husk run of a pulled image" {
+	registry_start a
+	registry_seed "$REG_a_ADDR" test/busybox:1 base
+	hk pull -q "$REG_a_ADDR/test/busybox:1"
+	CG_PARENT="/husktest-registry-$$-${BATS_SUITE_TEST_NUMBER:-0}"
+	run hk run --rm --cgroup-parent "$CG_PARENT" "$REG_a_ADDR/test/busybox:1" /bin/sh -c 'echo hello from $(cat /etc/passwd | head -c 4)'
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello from root" ]
+	engine_assert_nothing_left
+}
+
+@test "TLS: an https registry over HTTP/2; its self-signed certificate refused with --tls-verify=true" {
+	registry_start a none tls
+	skopeo copy --quiet --dest-tls-verify=false "oci:$(registry_layouts):base" "docker://$REG_a_ADDR/test/busybox:1" >/dev/null
+	# loopback: insecure by default, so https without verification
+	run hk pull "$REG_a_ADDR/test/busybox:1"
+	[ "$status" -eq 0 ]
+	grep -q '"GET /v2/test/busybox/manifests/1 HTTP/2.0" 200 .*"husk/' "$REG_a_DIR/log"
+	run hk pull --tls-verify=true "$REG_a_ADDR/test/busybox:1"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"https://$REG_a_ADDR/v2/"*"certificate"* ]]
 }
