@@ -198,6 +198,42 @@ TEST(lookups_follow_replacements)
         CHECK(!layer_exists(&s, "c/b/x"));
 }
 
+TEST(sparse_files_keep_their_holes)
+{
+        SETUP(tb, s);
+        struct husk_unpack_result res;
+        struct husk_error err = { 0 };
+        struct stat st;
+        char buf[4096];
+        /* libarchive's writer takes the whole file and stores only the mapped blocks */
+        char *data = calloc(1, 4 << 20);
+
+        CHECK(data);
+        memset(data, 'A', 4096);
+        memset(data + (2 << 20), 'B', 4096);
+        struct archive_entry *e = tb_entry(&tb, "sparse", AE_IFREG, 0644);
+        archive_entry_set_size(e, 4 << 20);
+        archive_entry_sparse_add_entry(e, 0, 4096);
+        archive_entry_sparse_add_entry(e, 2 << 20, 4096);
+        CHECK(archive_write_header(tb.a, e) == ARCHIVE_OK);
+        la_ssize_t written = archive_write_data(tb.a, data, 4 << 20);
+        free(data);
+        archive_entry_free(e);
+        CHECK(written == 4 << 20);
+        CHECK(unpack_tb(&s, &tb, NULL, &res, &err) == 0);
+        CHECK(tb.used < 64 * 1024);     /* the archive holds the mapped blocks only */
+
+        int fd = openat(s.layer_fd, "sparse", O_RDONLY | O_CLOEXEC);
+        CHECK(fd >= 0);
+        CHECK(fstat(fd, &st) == 0 && st.st_size == 4 << 20);
+        /* 8 KiB of data, not 4 MiB of zeros */
+        CHECK(st.st_blocks * 512 < 64 * 1024);
+        CHECK(pread(fd, buf, 4096, 0) == 4096 && buf[0] == 'A' && buf[4095] == 'A');
+        CHECK(pread(fd, buf, 4096, 2 << 20) == 4096 && buf[0] == 'B' && buf[4095] == 'B');
+        CHECK(pread(fd, buf, 4096, 1 << 20) == 4096 && buf[0] == 0 && buf[4095] == 0);
+        close(fd);
+}
+
 TEST(missing_parents_are_created)
 {
         SETUP(tb, s);
