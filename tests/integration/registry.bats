@@ -250,14 +250,32 @@ layout_manifest() {
 	[ "$status" -eq 125 ]
 }
 
-@test "husk run of a pulled image" {
+@test "husk run of a pulled image; run --pull missing (default), always, never" {
 	registry_start a
 	registry_seed "$REG_a_ADDR" test/busybox:1 base
-	hk pull -q "$REG_a_ADDR/test/busybox:1"
 	CG_PARENT="/husktest-registry-$$-${BATS_SUITE_TEST_NUMBER:-0}"
-	run hk run --rm --cgroup-parent "$CG_PARENT" "$REG_a_ADDR/test/busybox:1" /bin/sh -c 'echo hello from $(cat /etc/passwd | head -c 4)'
+	img="$REG_a_ADDR/test/busybox:1"
+	run hk run --rm --pull never --cgroup-parent "$CG_PARENT" "$img" /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no such image"* ]]
+	# missing: pulled first, then run
+	run hk run --rm --cgroup-parent "$CG_PARENT" "$img" /bin/sh -c 'echo hello from $(head -c 4 /etc/passwd)'
 	[ "$status" -eq 0 ]
-	[ "$output" = "hello from root" ]
+	[[ "$output" == *"Unable to find image '$img' locally"* ]]
+	[[ "$output" == *"Status: Downloaded newer image for $img"* ]]
+	[ "${lines[-1]}" = "hello from root" ]
+	# present: no pull
+	run hk run --rm --cgroup-parent "$CG_PARENT" "$img" /bin/echo again
+	[ "$status" -eq 0 ]
+	[ "$output" = again ]
+	run hk run --rm --pull always --cgroup-parent "$CG_PARENT" "$img" /bin/echo always
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Status: Image is up to date for $img"* ]]
+	[ "${lines[-1]}" = always ]
+	run hk run --rm --pull sometimes --cgroup-parent "$CG_PARENT" "$img" /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid pull policy"* ]]
+	[ "$(registry_blob_gets "$REG_a_DIR" "$(layout_layer base)")" -eq 1 ]
 	engine_assert_nothing_left
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/husk/containers.h"
+#include "cli/husk/pull_policy.h"
 #include "cli/signals.h"
 #include "engine/ctr_network.h"
 #include "util/cleanup.h"
@@ -13,7 +14,7 @@
 struct run_flags {
         bool detach, rm, rootfs, interactive, tty, publish_all;
         const char *name, *workdir, *user, *entrypoint, *hostname, *network, *cgroup_parent, *stop_signal,
-                *stop_timeout, *ip, *mac_address, *network_bandwidth;
+                *stop_timeout, *ip, *mac_address, *network_bandwidth, *pull;
         struct arg_strings env, publish, dns, add_host;
 };
 
@@ -40,6 +41,7 @@ struct run_flags {
                 "Add a custom host-to-IP mapping (host:ip)"),                                                    \
         ARG_OPT("network-bandwidth", NULL, ARG_STRING, struct run_flags, network_bandwidth,                      \
                 "Limit the container's network traffic each way (e.g. 10mbit, 500kbps)"),                        \
+        ARG_OPT("pull", NULL, ARG_STRING, struct run_flags, pull, HUSK_PULL_POLICY_USAGE),                     \
         ARG_OPT("rm", NULL, ARG_BOOL, struct run_flags, rm, "Automatically remove the container when it exits"), \
         ARG_OPT("rootfs", NULL, ARG_BOOL, struct run_flags, rootfs,                                              \
                 "The first argument is a directory used as the container's root as it is, not an image"),        \
@@ -140,8 +142,14 @@ static int create_container(const struct husk_ctx *ctx, struct husk_engine *e, c
         if (r != 0)
                 return r;
         struct husk_error err = { 0 };
-        if (husk_cli_engine_open(ctx, e, true, &err) < 0 ||
-            husk_engine_create(e, f->rootfs ? NULL : argv[0], f->rootfs ? argv[0] : NULL, f->name, &cfg, ret, &err) < 0)
+        struct husk_store *store;
+        if (husk_cli_engine_open(ctx, e, true, &err) < 0)
+                return husk_fail(ctx, &err);
+        /* --pull (registry's pull_policy.c): the image fetched first when the policy says so */
+        if (!f->rootfs && (husk_engine_store(e, &store, &err) < 0 ||
+                           (r = husk_cli_pull_policy(ctx, store, argv[0], f->pull)) != 0))
+                return r != 0 ? r : husk_fail(ctx, &err);
+        if (husk_engine_create(e, f->rootfs ? NULL : argv[0], f->rootfs ? argv[0] : NULL, f->name, &cfg, ret, &err) < 0)
                 return husk_fail(ctx, &err);
         struct husk_ctr_net_opts net = {
                 .publish = f->publish.v, .n_publish = f->publish.n, .publish_all = f->publish_all, .ip = f->ip,
