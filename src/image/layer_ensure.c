@@ -133,14 +133,18 @@ static int unpack_and_commit(struct husk_store *s, const struct husk_unpack_sour
         husk_layer_link_name(res.diffid, info.link);
         if ((r = husk_store_du(tmpfd, "diff", &info.size, err)) < 0)
                 return husk_error_prefix(err, "%s: ", what);
-        /* One syncfs for the whole tree: thousands of fsyncs cost more, and it reports writeback errors
-           of this filesystem since the fd was opened (Linux 5.8). */
+        /* layer.json goes in before the sync, which then covers it too */
+        char *blobs[] = { (char *) blob_digest, NULL };
+        _cleanup_free_ char *json = husk_layer_info_json(&info, blob_digest ? blobs : NULL);
+        if (!json)
+                return husk_error_errno(err, ENOMEM, "%s", what);
+        _cleanup_close_ int jfd = openat(tmpfd, "layer.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (jfd < 0 || (r = husk_write_all(jfd, json, strlen(json))) < 0)
+                return husk_error_errno(err, jfd < 0 ? errno : -r, "%s: write %s/%s/layer.json", what, s->root, tmp.path);
+        /* One syncfs for the whole tree and layer.json: thousands of fsyncs cost more, and it reports
+           writeback errors of this filesystem since the fd was opened (Linux 5.8). */
         if (syncfs(difffd) < 0)
                 return husk_error_errno(err, errno, "%s: sync %s", what, s->root);
-        char *blobs[] = { (char *) blob_digest, NULL };
-        if ((r = husk_layer_write_info(s, tmp.path, &info, blob_digest ? blobs : NULL, err)) < 0 ||
-            (r = husk_store_sync_dir(s, tmp.path, err)) < 0)
-                return r;
         if (before_commit && (r = before_commit(ctx, err)) < 0)
                 return r;
         if (renameat(s->root_fd, tmp.path, s->root_fd, dest) < 0) {

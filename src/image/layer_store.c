@@ -29,17 +29,22 @@ void husk_layer_link_name(const char *diffid, char ret[static 32])
         (void) snprintf(ret, 32, "%.*s", LINK_LEN, husk_digest_hex(diffid));
 }
 
-int husk_layer_write_info(struct husk_store *s, const char *dir, const struct husk_layer_info *info,
-                          char *const *blobs, struct husk_error *err)
+char *husk_layer_info_json(const struct husk_layer_info *info, char *const *blobs)
 {
         json_auto_t *arr = json_array();
         for (size_t i = 0; arr && blobs && blobs[i]; i++)
                 if (json_array_append_new(arr, json_string(blobs[i])) < 0)
-                        return husk_error_errno(err, ENOMEM, "layer %s", info->diffid);
+                        return NULL;
         json_auto_t *doc = arr ? json_pack("{s:s, s:I, s:O, s:s}", "diffid", info->diffid, "size",
                                            (json_int_t) info->size, "blobs", arr, "link", info->link)
                                : NULL;
-        _cleanup_free_ char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+        return doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+}
+
+int husk_layer_write_info(struct husk_store *s, const char *dir, const struct husk_layer_info *info,
+                          char *const *blobs, struct husk_error *err)
+{
+        _cleanup_free_ char *text = husk_layer_info_json(info, blobs);
         _cleanup_free_ char *path = NULL;
         if (!text || asprintf(&path, "%s/layer.json", dir) < 0)
                 return husk_error_errno(err, ENOMEM, "layer %s", info->diffid);

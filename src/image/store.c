@@ -294,6 +294,16 @@ int husk_store_pin(struct husk_store *s, struct husk_error *err)
         return r;
 }
 
+void husk_store_unpin(struct husk_store *s)
+{
+        (void) pthread_mutex_lock(&s->mutex);
+        if (s->gc_shared) {
+                (void) flock(s->gc_fd, LOCK_UN);
+                s->gc_shared = false;
+        }
+        (void) pthread_mutex_unlock(&s->mutex);
+}
+
 int husk_store_tmp_name(struct husk_store *s, const char *kind, char *ret, size_t len)
 {
         uint64_t rnd;

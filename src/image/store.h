@@ -46,6 +46,12 @@ static inline void husk_store_closep(struct husk_store **s)
         if (*s)
                 husk_store_close(*s);
 }
+/*
+ * Release the pin on content early (for a process that goes on running after its imports are
+ * recorded, and before it forks anything long-lived: a forked child shares the lock until it execs).
+ * The next write pins again.
+ */
+void husk_store_unpin(struct husk_store *s);
 const char *husk_store_root(const struct husk_store *s);
 int husk_store_root_fd(const struct husk_store *s);
 

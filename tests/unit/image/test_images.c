@@ -277,6 +277,36 @@ TEST(gc_prune_and_usage)
         husk_store_close(s);
 }
 
+TEST(a_writing_handle_pins_content_until_unpinned)
+{
+        _cleanup_tmp_root_ struct tmp_root t = { 0 };
+        struct husk_error err = { 0 };
+        struct husk_gc_result res;
+        char d[HUSK_DIGEST_LEN];
+
+        CHECK(tmp_root_make(&t) == 0);
+        struct husk_store *s = open_store(t.path), *other = open_store(t.path);
+        CHECK(s && other);
+        /* a blob written but not yet recorded: another handle's GC must leave it */
+        CHECK(husk_blob_put(s, "in flight", 9, NULL, "blob", d, &err) == 0);
+        CHECK(husk_store_gc(other, false, NULL, &res, &err) == 0);
+        CHECK(res.busy && res.blobs_removed == 0);
+        CHECK(husk_blob_exists(s, d));
+        /* released: swept */
+        husk_store_unpin(s);
+        CHECK(husk_store_gc(other, false, NULL, &res, &err) == 0);
+        CHECK(!res.busy && res.blobs_removed == 1);
+        CHECK(!husk_blob_exists(s, d));
+        /* the next write pins again */
+        CHECK(husk_blob_put(s, "again", 5, NULL, "blob", d, &err) == 0);
+        CHECK(husk_store_gc(other, false, NULL, &res, &err) == 0);
+        CHECK(res.busy);
+        husk_store_close(s);
+        CHECK(husk_store_gc(other, false, NULL, &res, &err) == 0);
+        CHECK(!res.busy && res.blobs_removed == 1);
+        husk_store_close(other);
+}
+
 TEST(ambiguous_prefix)
 {
         _cleanup_tmp_root_ struct tmp_root t = { 0 };
