@@ -37,6 +37,9 @@ int husk_cli_pull_policy(const struct husk_ctx *ctx, struct husk_store *store, c
         cb = husk_progress_display_callbacks(d);
         po.reg.progress = &cb;
         r = husk_registry_pull(store, image, &po, &res, &err);
+        /* The image is recorded (or the pull failed): a run that lives on with its container must not
+           hold other processes' GC off (store.h, husk_store_unpin). */
+        husk_store_unpin(store);
         husk_progress_display_finish(d, r == 0);
         if (r < 0)
                 return husk_fail(ctx, &err);
