@@ -35,6 +35,7 @@ layout_manifest() {
 	registry_seed "$REG_a_ADDR" test/busybox:1 base
 	run hk pull "$REG_a_ADDR/test/busybox:1"
 	[ "$status" -eq 0 ]
+	[[ "$output" == *"1: Pulling from test/busybox"* ]]
 	[[ "$output" == *"Digest: $(layout_manifest base)"* ]]
 	[[ "$output" == *"Status: Downloaded newer image for $REG_a_ADDR/test/busybox:1"* ]]
 	[ "$(store_images | jq -r '.names[0]')" = "$REG_a_ADDR/test/busybox:1" ]

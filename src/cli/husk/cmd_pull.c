@@ -7,6 +7,7 @@
 #include "cli/husk/husk.h"
 #include "cli/husk/platform_flag.h"
 #include "cli/husk/registry_flags.h"
+#include "image/reference.h"
 #include "registry/registry.h"
 #include "util/cleanup.h"
 
@@ -42,8 +43,21 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
         r = registry_cmd_begin(ctx, &f->reg, f->quiet, false, &c, &po.reg);
         if (r)
                 return r;
-        if (!f->quiet && !strpbrk(argv[0], ":@"))
-                printf("Using default tag: latest\n");
+        if (!f->quiet) {
+                struct husk_reference ref = { 0 };
+                struct husk_error ignored = { 0 };
+
+                /* a bad name is the pull's to report, with its words */
+                const char *last = strrchr(argv[0], '/');
+
+                if (husk_reference_parse(argv[0], &ref, &ignored) == 0) {
+                        /* the parser fills in "latest"; Docker says so when the name had no tag */
+                        if (!strpbrk(last ? last : argv[0], ":@"))
+                                printf("Using default tag: latest\n");
+                        printf("%s: Pulling from %s\n", ref.tag ? ref.tag : ref.digest ? ref.digest : "latest", ref.path);
+                        husk_reference_free(&ref);
+                }
+        }
         fflush(stdout);
         r = husk_registry_pull(c.store, argv[0], &po, &res, &err);
         registry_cmd_finish(&c, r == 0);
