@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,10 @@ struct husk_tar_stream {
         struct slot slots[RING_SLOTS];
         unsigned int head, count;
         bool holding;                   /* the consumer holds slots[head] */
-        bool eof, failed, cancel;
+        bool eof, failed;
+        /* Set under the lock, also read without it between two reads of the source: a failed unpack
+         * waits for at most one more read, not a whole slot's. */
+        atomic_bool cancel;
         struct husk_error thread_err;
 };
 
@@ -42,7 +46,7 @@ static ssize_t fill_slot(struct husk_tar_stream *s, struct slot *sl, struct husk
 {
         size_t len = 0;
 
-        while (len < SLOT_SIZE) {
+        while (len < SLOT_SIZE && !atomic_load_explicit(&s->cancel, memory_order_relaxed)) {
                 ssize_t n = husk_decoder_read(s->dec, sl->buf + len, SLOT_SIZE - len, err);
                 if (n < 0)
                         return n;
@@ -61,9 +65,9 @@ static void *decoder_thread(void *arg)
 
         for (;;) {
                 (void) pthread_mutex_lock(&s->lock);
-                while (s->count == RING_SLOTS && !s->cancel)
+                while (s->count == RING_SLOTS && !atomic_load(&s->cancel))
                         (void) pthread_cond_wait(&s->emptied, &s->lock);
-                bool cancel = s->cancel;
+                bool cancel = atomic_load(&s->cancel);
                 (void) pthread_mutex_unlock(&s->lock);
                 if (cancel)
                         return NULL;
@@ -95,7 +99,7 @@ void husk_tar_stream_free(struct husk_tar_stream *s)
                 return;
         if (s->thread_started) {
                 (void) pthread_mutex_lock(&s->lock);
-                s->cancel = true;
+                atomic_store(&s->cancel, true);
                 (void) pthread_cond_broadcast(&s->emptied);
                 (void) pthread_mutex_unlock(&s->lock);
                 (void) pthread_join(s->thread, NULL);

@@ -15,7 +15,10 @@
 #include "image/digest.h"
 #include "util/error.h"
 
-/* Where the (possibly compressed) layer bytes come from. read returns bytes read, 0 at EOF, -errno. */
+/* Where the (possibly compressed) layer bytes come from. read returns bytes read, 0 at EOF, -errno.
+ * Unless opts->no_thread, read is called from a decoder thread of husk_layer_unpack (never two calls at
+ * once, and none after husk_layer_unpack returns); after a failure, the one read in progress is
+ * waited for. */
 struct husk_unpack_source {
         ssize_t (*read)(void *ctx, void *buf, size_t len);
         void *ctx;
