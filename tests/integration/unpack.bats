@@ -299,3 +299,27 @@ i = tarfile.TarInfo('owned'); i.uid = i.gid = 4321; t.addfile(i, io.BytesIO(b'')
 	[ "$(stat -c %u "$L/owned")" = 65534 ]
 	python3 -c 'import os, sys; assert os.getxattr(sys.argv[1], "user.overlay.opaque") == b"y"' "$L/d"
 }
+
+@test "unpack: --rootless as root of a user namespace: ids mapped, unmapped ones ours, capabilities with their rootid" {
+	_evil userns "add('d', tarfile.DIRTYPE, mode=0o755)
+add('d/.wh..wh..opq')
+i = tarfile.TarInfo('owned'); i.uid, i.gid = 1234, 5678; t.addfile(i, io.BytesIO(b''))
+i = tarfile.TarInfo('unmapped'); i.uid = i.gid = 70000; t.addfile(i, io.BytesIO(b''))
+i = tarfile.TarInfo('ping'); i.mode = 0o755
+i.pax_headers = {'SCHILY.xattr.security.capability': '\x01\x00\x00\x02\x00\x20\x00\x00' + '\x00' * 12}
+t.addfile(i, io.BytesIO(b''))
+i = tarfile.TarInfo('trusted'); i.pax_headers = {'SCHILY.xattr.trusted.note': 'x'}; t.addfile(i, io.BytesIO(b''))
+i = tarfile.TarInfo('null'); i.type = tarfile.CHRTYPE; i.devmajor, i.devminor = 1, 3; t.addfile(i)"
+	local L="$BATS_TEST_TMPDIR/ul"
+	mkdir "$L"
+	chown 200000:200000 "$L"
+	chmod 755 "$BATS_TEST_TMPDIR"
+	run python3 "$HELPERS_DIR/userns_run.py" 200000 65536 "$HU" --rootless "$BATS_TEST_TMPDIR/userns.tar" "$L"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .devices_skipped <<<"$output")" = 1 ]
+	[ "$(stat -c '%u:%g' "$L/owned")" = 201234:205678 ]
+	[ "$(stat -c '%u:%g' "$L/unmapped")" = 200000:200000 ]
+	getcap -n "$L/ping" | grep -q 'cap_net_raw=ep \[rootid=200000\]'
+	python3 -c 'import os, sys; assert os.listxattr(sys.argv[2]) == []; assert os.getxattr(sys.argv[1], "user.overlay.opaque") == b"y"' "$L/d" "$L/trusted"
+}
