@@ -387,19 +387,34 @@ static void unmake(const struct husk_network *n, const struct husk_net_endpoint 
                 return;
         char chain[128];
         husk_nft_port_chain(n->bridge, ep->ctr_id, chain);
-        for (size_t i = 0; i < ep->n_ports; i++) {
-                char cmd[128];
-                _cleanup_free_ char *out = NULL;
-                /* Only our own element: after a failed publish the port may be another container's. */
-                husk_nft_port_cmd("get", &ep->ports[i], cmd);
-                if (husk_nft_run_output(nft, cmd, &out, &ignored) < 0 || !out || !strstr(out, chain))
+        /* Only our own elements: after a failed publish a port may be another container's. One listing
+         * and one transaction, whatever the number of ports. */
+        _cleanup_free_ char *map = NULL;
+        if (husk_nft_run_output(nft, "list map " HUSK_NFT_TABLE " ports", &map, &ignored) < 0)
+                return;
+        char *cmds = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&cmds, &len);
+        if (!f)
+                return;
+        for (size_t i = 0; map && i < ep->n_ports; i++) {
+                char elem[200], cmd[128];
+                (void) snprintf(elem, sizeof(elem), "%s . %u : jump %s", husk_port_proto_name(ep->ports[i].proto),
+                                (unsigned) ep->ports[i].host_port, chain);
+                if (!strstr(map, elem))
                         continue;
                 husk_nft_port_cmd("delete", &ep->ports[i], cmd);
-                (void) husk_nft_run(nft, cmd, &ignored);
+                fprintf(f, "%s\n", cmd);
         }
-        char cmd[200];
-        (void) snprintf(cmd, sizeof(cmd), "delete chain " HUSK_NFT_TABLE " %s", chain);
-        (void) husk_nft_run(nft, cmd, &ignored);
+        fprintf(f, "delete chain " HUSK_NFT_TABLE " %s\n", chain);
+        if (fclose(f) != 0) {
+                free(cmds);
+                return;
+        }
+        _cleanup_free_ char *text = cmds;
+        /* A chain already gone (a second detach) fails the transaction: each line then on its own. */
+        if (husk_nft_run(nft, text, &ignored) < 0)
+                husk_nft_run_each(nft, text);
 }
 
 static int hosts_update_locked(int dirfd, const struct husk_network *n)
