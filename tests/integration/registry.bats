@@ -118,21 +118,40 @@ layout_manifest() {
 	[ -z "$(ls -A "$HUSK_STORE/tmp")" ]
 }
 
+# cut_proxy [norange]: the proxy in front of registry a, cutting the base layer's first download.
+cut_proxy() {
+	python3 "$REGISTRY_DIR/registry_cutproxy.py" "$BATS_TEST_TMPDIR/proxy.port" "${REG_a_ADDR#*:}" \
+		"$BATS_TEST_TMPDIR/proxy.log" "/blobs/$(layout_layer base)" "$@" &
+	bg_track $!
+	wait_for_file "$BATS_TEST_TMPDIR/proxy.port"
+	PROXY="127.0.0.1:$(cat "$BATS_TEST_TMPDIR/proxy.port")"
+}
+
 @test "a connection cut mid-layer is resumed with a Range request" {
 	registry_start a
 	registry_seed "$REG_a_ADDR" test/busybox:1 base
 	layer="$(layout_layer base)"
-	python3 "$REGISTRY_DIR/registry_cutproxy.py" "$BATS_TEST_TMPDIR/proxy.port" "${REG_a_ADDR#*:}" \
-		"$BATS_TEST_TMPDIR/proxy.log" "/blobs/$layer" &
-	bg_track $!
-	wait_for_file "$BATS_TEST_TMPDIR/proxy.port"
-	proxy="127.0.0.1:$(cat "$BATS_TEST_TMPDIR/proxy.port")"
-	run hk pull "$proxy/test/busybox:1"
+	cut_proxy
+	run hk pull "$PROXY/test/busybox:1"
 	[ "$status" -eq 0 ]
 	grep -q "GET /v2/test/busybox/blobs/$layer range=- cut" "$BATS_TEST_TMPDIR/proxy.log"
 	grep -q "GET /v2/test/busybox/blobs/$layer range=bytes=[1-9][0-9]*-$" "$BATS_TEST_TMPDIR/proxy.log"
 	[ "$(store_images | jq -r '.layer_blobs[0]')" = "$layer" ]
 	[ "$(sha256sum "$HUSK_STORE/blobs/sha256/${layer#sha256:}" | cut -d' ' -f1)" = "${layer#sha256:}" ]
+}
+
+@test "a cut download from a server that ignores Range: the whole body again, its first bytes skipped" {
+	registry_start a
+	registry_seed "$REG_a_ADDR" test/busybox:1 base
+	layer="$(layout_layer base)"
+	cut_proxy norange
+	run hk pull "$PROXY/test/busybox:1"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c "GET /v2/test/busybox/blobs/$layer " "$BATS_TEST_TMPDIR/proxy.log")" -eq 2 ]
+	[ "$(registry_blob_gets "$REG_a_DIR" "$layer")" -eq 2 ]
+	[ "$(sha256sum "$HUSK_STORE/blobs/sha256/${layer#sha256:}" | cut -d' ' -f1)" = "${layer#sha256:}" ]
+	diffid="$(store_images | jq -r '.layers[0]')"
+	[ -x "$HUSK_STORE/layers/${diffid#sha256:}/diff/bin/busybox" ]
 }
 
 @test "htpasswd basic auth: refused without credentials, login (0600), pull, logout" {

@@ -2,19 +2,21 @@
 # An HTTP proxy in front of a registry that drops the connection once, mid-body, for
 # tests/integration/registry.bats only.
 #
-#   registry_cutproxy.py PORT_FILE UPSTREAM_PORT LOG PATTERN
+#   registry_cutproxy.py PORT_FILE UPSTREAM_PORT LOG PATTERN [norange]
 #
 # Listens on 127.0.0.1 (a free port, written to PORT_FILE) and forwards each request to
 # 127.0.0.1:UPSTREAM_PORT. The first GET whose path contains PATTERN and that has no Range header gets
 # the response's headers and half its body, then the connection is closed; everything else passes
-# whole. One request per connection (Connection: close). Each request is logged to LOG as
-# "METHOD PATH range=RANGE [cut]".
+# whole. One request per connection (Connection: close). With "norange" the Range header is not
+# passed on (a server that ignores it: the resumed request gets the whole body again, 200). Each
+# request is logged to LOG as "METHOD PATH range=RANGE [cut]".
 import os
 import socket
 import sys
 import threading
 
 port_file, upstream, log, pattern = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+norange = len(sys.argv) > 5 and sys.argv[5] == "norange"
 lock = threading.Lock()
 state = {"cut": False}
 
@@ -50,6 +52,8 @@ def handle(client):
                 break
             body += chunk
         up = socket.create_connection(("127.0.0.1", upstream))
+        if norange:
+            headers = [h for h in headers if not h.lower().startswith("range:")]
         up.sendall(("\r\n".join([lines[0]] + headers + ["Connection: close"]) + "\r\n\r\n").encode("latin-1") + body)
         resp = b""
         while True:
