@@ -26,6 +26,7 @@ struct read_ctx {
         struct husk_tar_stream *stream;
         struct husk_error err;          /* why the stream failed, when it did */
         bool failed;
+        uint64_t bytes;                 /* tar bytes handed to libarchive */
 };
 
 static ssize_t tar_read(struct archive *a, void *data, const void **buf)
@@ -38,6 +39,7 @@ static ssize_t tar_read(struct archive *a, void *data, const void **buf)
                 archive_set_error(a, (int) -n, "%s", rc->err.msg);
                 return -1;
         }
+        rc->bytes += (uint64_t) n;
         return n;
 }
 
@@ -87,13 +89,18 @@ static int unpack_tar(struct husk_tar_stream *stream, int dirfd, const struct hu
         _cleanup_(archive_freep) struct archive *a = archive_read_new();
         if (!a)
                 return husk_error_errno(err, ENOMEM, "tar reader");
-        if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-            archive_read_open(a, &rc, NULL, tar_read, NULL) != ARCHIVE_OK)
+        if (archive_read_support_format_tar(a) != ARCHIVE_OK)
+                return archive_failure(a, &rc, err);
+        /* No bytes at all is an empty layer, as Go's archive/tar (containerd, podman, umoci) reads it;
+         * libarchive would call it an unrecognized format when it picks the format here. */
+        int r = archive_read_open(a, &rc, NULL, tar_read, NULL);
+        bool empty = r < ARCHIVE_WARN && rc.bytes == 0 && !rc.failed;
+        if (r < ARCHIVE_WARN && !empty)
                 return archive_failure(a, &rc, err);
 
-        for (;;) {
+        while (!empty) {
                 struct archive_entry *e;
-                int r = archive_read_next_header(a, &e);
+                r = archive_read_next_header(a, &e);
                 if (r == ARCHIVE_EOF)
                         break;
                 /* ARCHIVE_WARN: a header libarchive could read with a remark (an unknown pax key). */
@@ -103,7 +110,7 @@ static int unpack_tar(struct husk_tar_stream *stream, int dirfd, const struct hu
                 if (r < 0)
                         return rc.failed ? archive_failure(a, &rc, err) : r;
         }
-        int r = drain(&rc, err);
+        r = drain(&rc, err);
         if (r < 0)
                 return r;
         r = unpack_finish_dirs(&u, err);

@@ -503,6 +503,26 @@ TEST(empty_layer)
         CHECK(scratch_new(&s) == 0);
         CHECK(unpack_buf(&s, tb.buf, tb.used, NULL, &res, &err) == 0);
         CHECK(res.tar_size == tb.used);
+
+        /* no bytes at all, and a gzip or zstd stream of no bytes: empty layers too */
+        size_t gl, zl;
+        unsigned char *gz = gzip_buf("", 0, &gl), *zst = zstd_buf("", 0, &zl);
+        const struct {
+                const void *p;
+                size_t len;
+        } blobs[] = { { "", 0 }, { gz, gl }, { zst, zl } };
+        for (size_t i = 0; i < 3; i++) {
+                struct scratch s2 __attribute__((cleanup(scratch_release)));
+                CHECK(scratch_new(&s2) == 0);
+                int r = unpack_buf(&s2, blobs[i].p, blobs[i].len, NULL, &res, &err);
+                if (r < 0)
+                        printf("#   %zu: %s\n", i, err.msg);
+                CHECK(r == 0);
+                CHECK(res.tar_size == 0 && res.blob_size == blobs[i].len);
+                CHECK_STR_EQ(res.diffid, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        }
+        free(gz);
+        free(zst);
 }
 
 RUN_TESTS()
