@@ -130,6 +130,14 @@ hkr() {
 	[[ "$output" == *"UP"* ]]
 	run hkr --rm --network host "$RFS" sh -c 'ls /sys/class/net | wc -l'
 	[ "$output" -eq "$(ls /sys/class/net | wc -l)" ]
+	# A cgroup namespace of its own on a cgroup v2 only host (Docker's default there); the host's on
+	# v1 and hybrid hosts, where the container's cgroup is seen below the parent.
+	run hkr --rm "$RFS" cat /proc/self/cgroup
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		[ "$output" = "0::/" ]
+	else
+		[[ "$output" == *"$CG_PARENT/"* ]]
+	fi
 }
 
 @test "husk run -d, logs, ps, inspect, stop (the stop signal), rm" {
@@ -365,6 +373,10 @@ engine_image() {
 	# A command replaces Cmd, not the entrypoint; -e, -w, -u replace the image's.
 	run hk run --rm --cgroup-parent "$CG_PARENT" -e FOO=flag -w / -u 0 cfg:1 'echo $FOO $(pwd) $(id -u)'
 	[ "$output" = "flag / 0" ]
+}
+
+@test "husk run IMAGE --entrypoint: replaces the image's entrypoint and drops its Cmd" {
+	engine_image cfg:1 --change 'ENTRYPOINT ["/bin/sh", "-c"]' --change 'CMD ["echo from-cmd"]'
 	# --entrypoint replaces the entrypoint and drops the image's Cmd.
 	run hk run --rm --cgroup-parent "$CG_PARENT" --entrypoint /bin/echo cfg:1 plain
 	[ "$output" = plain ]
