@@ -339,3 +339,52 @@ int husk_ctr_net_disconnect(struct husk_engine *e, const char *id, const char *n
                 return r;
         return husk_net_detach(dirfd, strcmp(network, "bridge") == 0 ? HUSK_NET_DEFAULT : network, id, err);
 }
+
+json_t *husk_ctr_net_settings_json(struct husk_engine *e, const struct husk_ctr *c)
+{
+        json_t *nets = json_object(), *ports = json_object();
+        json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:o}", "IPAddress", "", "GlobalIPv6Address", "",
+                                "MacAddress", "", "Gateway", "", "IPPrefixLen", 0, "Ports", ports, "Networks", nets);
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_strv_ char **names = NULL;
+        if (!out || husk_ctr_net_dir(e, false, &dirfd, NULL) < 0 || husk_net_ctr_networks(dirfd, c->id, &names, NULL) < 0)
+                return out;
+        for (char **p = names; *p; p++) {
+                struct husk_network n;
+                struct husk_net_endpoint *eps = NULL;
+                size_t count = 0;
+                if (husk_net_get(dirfd, *p, &n, NULL) < 0 || husk_net_endpoints(dirfd, *p, &eps, &count, NULL) < 0)
+                        continue;
+                for (size_t i = 0; i < count; i++) {
+                        if (strcmp(eps[i].ctr_id, c->id) != 0)
+                                continue;
+                        uint8_t g[16];
+                        char gw[HUSK_PREFIX_STRLEN] = "";
+                        if (husk_prefix_host(&n.subnet, 1, g) == 0)
+                                husk_addr_format(AF_INET, g, gw);
+                        json_t *one = json_pack("{s:s, s:i, s:s, s:s, s:s}", "IPAddress", eps[i].ip, "IPPrefixLen",
+                                                (int) n.subnet.len, "Gateway", gw, "GlobalIPv6Address", eps[i].ip6,
+                                                "MacAddress", eps[i].mac);
+                        /* The first network gives the top-level fields, as Docker's default network does. */
+                        if (json_object_size(nets) == 0)
+                                (void) json_object_update(out, one);
+                        (void) json_object_set_new(nets, *p, one);
+                        for (size_t j = 0; j < eps[i].n_ports; j++) {
+                                const struct husk_port *pt = &eps[i].ports[j];
+                                char key[32], hp[8];
+                                (void) snprintf(key, sizeof(key), "%u/%s", (unsigned) pt->port, husk_port_proto_name(pt->proto));
+                                (void) snprintf(hp, sizeof(hp), "%u", (unsigned) pt->host_port);
+                                json_t *list = json_object_get(ports, key);
+                                if (!list) {
+                                        list = json_array();
+                                        (void) json_object_set_new(ports, key, list);
+                                }
+                                (void) json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp",
+                                                                             pt->host_ip[0] ? pt->host_ip : "0.0.0.0",
+                                                                             "HostPort", hp));
+                        }
+                }
+                husk_net_endpoints_free(eps, count);
+        }
+        return out;
+}

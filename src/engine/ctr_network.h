@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 #include <sys/types.h>
 
 #include "engine/engine.h"
@@ -54,6 +55,10 @@ int husk_ctr_net_dir(struct husk_engine *e, bool create, int *ret_fd, struct hus
 int husk_ctr_net_connect(struct husk_engine *e, const char *id, const char *network, const char *ip,
                          struct husk_error *err);
 int husk_ctr_net_disconnect(struct husk_engine *e, const char *id, const char *network, struct husk_error *err);
+
+/* inspect's NetworkSettings as Docker shows them (IPAddress, MacAddress, Ports, Networks by name...):
+ * what the container's endpoints say now (empty while it is not running). A new reference. */
+json_t *husk_ctr_net_settings_json(struct husk_engine *e, const struct husk_ctr *c);
 
 /* container:NAME: the path of that container's network namespace for the spec (-EINVAL when it is not
  * running). */

@@ -96,6 +96,9 @@ engine_image() {
 	run curl -s -m 5 --retry 10 --retry-connrefused --retry-delay 0 "http://127.0.0.1:$port/"
 	[ "$output" = "hello-published" ]
 	hk network inspect "$NET" | jq -e --arg ip "${sub%.0/24}.9/24" '.[0].Containers[] | .IPv4Address == $ip and .MacAddress == "02:11:22:33:44:55"'
+	hk inspect "w$NET_RUN" | jq -e --arg ip "${sub%.0/24}.9" --arg p "$port" --arg n "$NET" '.[0].NetworkSettings |
+		.IPAddress == $ip and .MacAddress == "02:11:22:33:44:55" and .Ports["80/tcp"][0].HostPort == $p and
+		.Networks[$n].IPAddress == $ip and .IPPrefixLen == 24'
 	run hkr --rm --network "$NET" -p "$port:80" "$RFS" true
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"publish $port/tcp: the host port is already published by another container"* ]]

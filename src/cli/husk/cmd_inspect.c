@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/husk/containers.h"
+#include "engine/ctr_network.h"
 #include "engine/logfile.h"
 #include "util/cleanup.h"
 
@@ -84,6 +85,8 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
                         continue;
                 }
                 json_t *o = container_json(&e, &c);
+                if (o)
+                        (void) json_object_set_new(o, "NetworkSettings", husk_ctr_net_settings_json(&e, &c));
                 if (!o || json_array_append_new(out, o) < 0)
                         return husk_failf(ctx, "out of memory");
         }
