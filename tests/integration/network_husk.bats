@@ -51,7 +51,8 @@ engine_image() {
 
 @test "husk network create/ls/inspect/rm" {
 	run hk network create "$NET"
-	[ "$status" -eq 0 ] && [ "$output" = "$NET" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "$NET" ]
 	run hk network ls
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "NAME "*"DRIVER "*"BRIDGE "*"SUBNET "* ]]
@@ -60,9 +61,11 @@ engine_image() {
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e --arg n "$NET" '.[0].Name == $n and .[0].Driver == "bridge" and (.[0].IPAM.Config | length) == 2'
 	run hk network create "$NET"
-	[ "$status" -eq 125 ] && [[ "$output" == *"network with name $NET already exists"* ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"network with name $NET already exists"* ]]
 	run hk network inspect nosuch
-	[ "$status" -eq 125 ] && [[ "$output" == *"network nosuch not found"* ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"network nosuch not found"* ]]
 	run hk network rm "$NET"
 	[ "$status" -eq 0 ]
 	run hk network ls
@@ -82,7 +85,8 @@ engine_image() {
 	# The other's hosts file lost the entry again when the client left.
 	local id
 	id="$(hk ps -q --no-trunc)"
-	! grep -q "cli$NET_RUN" "$HUSK_STORE/containers/$id/hosts"
+	run grep -q "cli$NET_RUN" "$HUSK_STORE/containers/$id/hosts"
+	[ "$status" -eq 1 ]
 	grep -q "\s$(cat "$HUSK_STORE/containers/$id/hostname")\$" "$HUSK_STORE/containers/$id/hosts"
 }
 
@@ -110,18 +114,22 @@ engine_image() {
 	local pport
 	pport="$(hk network inspect "$NET" | jq -r --arg n "p$NET_RUN" '.[0].Containers[] | select(.Name == $n) | .Ports[0]' |
 		sed 's/.*:\([0-9]*\)->80\/tcp/\1/')"
-	[ -n "$pport" ] && [ "$pport" -gt 0 ]
+	[ -n "$pport" ]
+	[ "$pport" -gt 0 ]
 	run curl -s -m 5 --retry 10 --retry-connrefused --retry-delay 0 "http://127.0.0.1:$pport/"
 	[ "$output" = "from-P" ]
 }
 
 @test "husk run: options that need a bridge network are refused with --network none/host; unknown networks" {
 	run hkr --rm --network none -p 8080:80 "$RFS" true
-	[ "$status" -eq 125 ] && [[ "$output" == *"conflicting options"*"--network none"* ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"conflicting options"*"--network none"* ]]
 	run hkr --rm --network nosuch "$RFS" true
-	[ "$status" -eq 125 ] && [[ "$output" == *"network nosuch not found"* ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"network nosuch not found"* ]]
 	run hkr --rm --network bridge -p 80:99999 "$RFS" true
-	[ "$status" -eq 125 ] && [[ "$output" == *"invalid container port"* ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid container port"* ]]
 	[ -z "$(hk ps -aq)" ]
 }
 
@@ -134,7 +142,8 @@ engine_image() {
 	id="$(hk ps -q --no-trunc)"
 	run ip netns exec "husktest-$NET_RUN-none" true
 	run nsenter -t "$(hk inspect -f '{{.State.Pid}}' "a$NET_RUN" 2>/dev/null || jq -r .pid "$HUSK_STORE/containers/$id/container.json")" -n ip -o addr show eth1
-	[ "$status" -eq 0 ] && [[ "$output" == *"inet 10."* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet 10."* ]]
 	# Another container in a's network namespace sees a's interfaces.
 	run hkr --rm --network "container:a$NET_RUN" "$RFS" ip -o link show eth1
 	[ "$status" -eq 0 ]
@@ -142,10 +151,14 @@ engine_image() {
 	run hk network rm "m$NET_RUN"
 	[ "$status" -eq 0 ]
 	run hk network rm "$NET"
-	[ "$status" -eq 125 ] && [[ "$output" == *"has active endpoints"* ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"has active endpoints"* ]]
 }
 
 @test "husk run --network-bandwidth: a transfer between two containers within 10% of the rate" {
+	# Under tests/vm's TCG emulation the busybox pipe cannot keep 500 kB/s flowing steadily (406 kB/s
+	# measured there): the rate is measured on real CPUs only.
+	[ "$(hostname)" != husk-vm ] || skip "bandwidth is not measurable under TCG emulation"
 	hk network create "$NET" >/dev/null
 	# The limited container receives: timed from its first byte to the end, 3,000,000 bytes at 4 mbit
 	# (500,000 bytes/s of frames, payload ~4% less) take about 6 s.
@@ -161,7 +174,8 @@ engine_image() {
 	local rate
 	rate="$(hk logs "r$NET_RUN" 2>/dev/null | awk 'NF == 3 { printf "%d", $1 / ($3 - $2) }')"
 	echo "rate: $rate B/s (limit 500000)" >&3
-	[ "$rate" -ge 450000 ] && [ "$rate" -le 550000 ]
+	[ "$rate" -ge 450000 ]
+	[ "$rate" -le 550000 ]
 }
 
 @test "husk rm of bridged containers leaves ip link, ip netns, nft ruleset and tc qdiscs as before" {
