@@ -53,6 +53,17 @@ net_snapshot() {
 	} 2>&1
 }
 
+# The snapshot equals BEFORE, within 3 s (a dying network namespace releases its veth from a kernel
+# workqueue, after the process that held it is gone); the difference shown when it does not.
+net_snapshot_is() {
+	local before="$1" _
+	for _ in $(seq 30); do
+		[ "$(net_snapshot)" = "$before" ] && return 0
+		sleep 0.1
+	done
+	diff <(echo "$before") <(net_snapshot)
+}
+
 net_teardown() {
 	local n e id
 	# Detach whatever is still attached, remove the networks: the library's own cleanup first.

@@ -195,7 +195,7 @@ engine_image() {
 	for _ in $(seq 50); do kill -0 "$mon" 2>/dev/null || break; sleep 0.1; done
 	[ -e "$HUSK_STORE/networks/$NET/endpoints/$b.json" ]
 	hk rm -f "a$NET_RUN" "b$NET_RUN" "c$NET_RUN" >/dev/null
-	[ "$(net_snapshot)" = "$before" ]
+	net_snapshot_is "$before"
 	[ -z "$(ls "$HUSK_STORE/networks/$NET/endpoints")" ]
 	hk network rm "$NET"
 }

@@ -127,7 +127,7 @@ for i in range(20):
 	run hn attach "n$NET_RUN" "$(ctr_id b)" "$b" -p "$((port + 1)):81" -p "$port:80"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"publish $port/tcp: the host port is already published by another container"* ]]
-	[ "$(net_snapshot)" = "$before" ]
+	net_snapshot_is "$before"
 	[ "$(hn endpoints "n$NET_RUN" | wc -l)" = 1 ]
 	# A host process on the port.
 	python3 -c 'import socket, sys, time
@@ -138,7 +138,7 @@ s = socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); print("
 	run hn attach "n$NET_RUN" "$(ctr_id c)" "$c" -p "$((port + 2)):80"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"publish $((port + 2))/tcp: the port is already in use on the host"* ]]
-	[ "$(net_snapshot)" = "$before" ]
+	net_snapshot_is "$before"
 	# The first one's port still works after the failures.
 	hn detach "n$NET_RUN" "$(ctr_id a)"
 	hn attach "n$NET_RUN" "$(ctr_id b)" "$b" -p "$port:80" >/dev/null
@@ -261,6 +261,6 @@ s = socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); print("
 	hn detach "n$NET_RUN" "$(ctr_id b)"
 	ip netns del "husktest-$NET_RUN-a"
 	hn rm "n$NET_RUN"
-	[ "$(net_snapshot)" = "$before" ]
+	net_snapshot_is "$before"
 	[ ! -e "$NET_STORE/networks/n$NET_RUN" ]
 }
