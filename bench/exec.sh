@@ -9,29 +9,10 @@
 # on the host), and deleted there too.
 set -eu
 
-REPO="$(cd "$(dirname "$0")/.." && pwd)"
-HUSK="$(realpath "${1:-$REPO/build/src/cli/husk-runtime}")"
-RUNS="${2:-50}"
-for t in hyperfine jq crun runc; do
-	command -v "$t" >/dev/null || { echo "bench: $t is not installed" >&2; exit 1; }
-done
-[ -x "$HUSK" ] || { echo "bench: no husk-runtime at $HUSK (build first)" >&2; exit 1; }
-
-WORK="$(mktemp -d /tmp/husk-bench-exec.XXXXXX)"
-chmod 755 "$WORK"
-cleanup() {
-	local rt id
-	for rt in husk crun runc; do
-		for id in $(ls "$WORK/root-$rt" 2>/dev/null); do
-			case "$rt" in
-			husk) "$HUSK" --root "$WORK/root-$rt" delete --force "$id" ;;
-			*) "$rt" --root "$WORK/root-$rt" delete --force "$id" ;;
-			esac >/dev/null 2>&1 || true
-		done
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=bench/common.bash
+. "$(dirname "$0")/common.bash"
+bench_init exec "$@"
+trap 'bench_cleanup husk crun runc' EXIT
 
 mkdir -p "$WORK/bundle/rootfs/bin"
 cp /bin/busybox "$WORK/bundle/rootfs/bin/busybox"

@@ -10,30 +10,10 @@
 # also measured on the hybrid host view as it is.
 set -eu
 
-REPO="$(cd "$(dirname "$0")/.." && pwd)"
-HUSK="$(realpath "${1:-$REPO/build/src/cli/husk-runtime}")"
-RUNS="${2:-50}"
-for t in hyperfine jq crun runc; do
-	command -v "$t" >/dev/null || { echo "bench: $t is not installed" >&2; exit 1; }
-done
-[ -x "$HUSK" ] || { echo "bench: no husk-runtime at $HUSK (build first)" >&2; exit 1; }
-
-WORK="$(mktemp -d /tmp/husk-bench.XXXXXX)"
-chmod 755 "$WORK"
-cleanup() {
-	local rt
-	for rt in husk crun runc husk-hybrid; do
-		[ -d "$WORK/root-$rt" ] || continue
-		for id in $(ls "$WORK/root-$rt" 2>/dev/null); do
-			case "$rt" in
-			husk*) "$HUSK" --root "$WORK/root-$rt" delete --force "$id" ;;
-			*) "$rt" --root "$WORK/root-$rt" delete --force "$id" ;;
-			esac >/dev/null 2>&1 || true
-		done
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=bench/common.bash
+. "$(dirname "$0")/common.bash"
+bench_init lifecycle "$@"
+trap 'bench_cleanup husk crun runc husk-hybrid' EXIT
 
 # The bundle: Debian's busybox-static, and the runtime's own default spec with args = true.
 mkdir -p "$WORK/bundle/rootfs/bin"
