@@ -45,6 +45,15 @@ struct husk_ctr_config {
         char *stop_signal;      /* NULL: the image's StopSignal, else SIGTERM */
         int stop_timeout;       /* -1: 10 s */
         bool auto_remove;       /* --rm */
+        /*
+         * The options without a typed field above, as Docker names them in `docker inspect`:
+         * host_config holds HostConfig keys (Memory, NanoCpus, CapAdd, Binds, Mounts, RestartPolicy,
+         * LogConfig, ...), ctr_config holds Config keys (Labels, Healthcheck, Tty, OpenStdin, ...).
+         * Each area of the engine parses and applies its own keys (spec_*.c); `inspect` shows them
+         * merged into its Config and HostConfig. NULL: none given. Owned (one reference each).
+         */
+        struct json_t *host_config;
+        struct json_t *ctr_config;
 };
 
 struct husk_ctr {

@@ -22,6 +22,8 @@ void husk_ctr_config_free_contents(struct husk_ctr_config *cfg)
         free(cfg->network);
         free(cfg->cgroup_parent);
         free(cfg->stop_signal);
+        json_decref(cfg->host_config);
+        json_decref(cfg->ctr_config);
         memset(cfg, 0, sizeof(*cfg));
         cfg->stop_timeout = -1;
 }
@@ -89,6 +91,9 @@ int husk_ctr_to_json(const struct husk_ctr *c, char **ret, struct husk_error *er
                 str_json(f->user), "hostname", str_json(f->hostname), "network", str_json(f->network),
                 "cgroup_parent", str_json(f->cgroup_parent), "stop_signal", str_json(f->stop_signal),
                 "stop_timeout", f->stop_timeout, "auto_remove", f->auto_remove);
+        if (cfg && ((f->host_config && json_object_set(cfg, "host_config", f->host_config) < 0) ||
+                    (f->ctr_config && json_object_set(cfg, "ctr_config", f->ctr_config) < 0)))
+                return husk_error_errno(err, ENOMEM, "container %s: record", c->id);
         if (!cfg)
                 return husk_error_errno(err, ENOMEM, "container %s: record", c->id);
         _cleanup_json_ json_t *doc = json_pack(
@@ -174,6 +179,16 @@ static int parse_config(json_t *o, struct husk_ctr_config *f, const char *name, 
         f->auto_remove = json_is_true(json_object_get(o, "auto_remove"));
         json_t *t = json_object_get(o, "stop_timeout");
         f->stop_timeout = json_is_integer(t) ? (int) json_integer_value(t) : -1;
+        struct {
+                const char *key;
+                struct json_t **dst;
+        } ext[] = { { "host_config", &f->host_config }, { "ctr_config", &f->ctr_config } };
+        for (size_t i = 0; i < HUSK_ARRAY_SIZE(ext); i++) {
+                json_t *v = json_object_get(o, ext[i].key);
+                if (v && !json_is_null(v) && !json_is_object(v))
+                        return husk_error_set(err, EINVAL, "%s: config.%s: must be an object", name, ext[i].key);
+                *ext[i].dst = json_is_object(v) ? json_incref(v) : NULL;
+        }
         return 0;
 }
 

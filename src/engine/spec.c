@@ -218,6 +218,8 @@ int husk_engine_spec_json(const struct husk_engine_spec_in *in, char **ret, stru
                                                in->ctr->image, "husk.container.name", in->ctr->name);
         if (!doc)
                 return husk_error_errno(err, ENOMEM, "config.json");
+        /* Each area applies the options it keeps (container.h: host_config, ctr_config) to the
+         * document, one call each, from its own spec_<area>.c. */
         char *text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_COMPACT);
         if (!text)
                 return husk_error_errno(err, ENOMEM, "config.json");

@@ -57,6 +57,11 @@ static json_t *container_json(const struct husk_engine *e, const struct husk_ctr
         json_t *host = json_pack("{s:s, s:b, s:s}", "NetworkMode", c->cfg.network ? c->cfg.network : "none",
                                  "AutoRemove", c->cfg.auto_remove, "CgroupParent",
                                  c->cfg.cgroup_parent ? c->cfg.cgroup_parent : "");
+        /* The options each area keeps by Docker's names (container.h) */
+        if (config && c->cfg.ctr_config)
+                (void) json_object_update(config, c->cfg.ctr_config);
+        if (host && c->cfg.host_config)
+                (void) json_object_update(host, c->cfg.host_config);
         char created[64];
         husk_time_rfc3339(c->created, created, sizeof(created));
         return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:{s:s}}", "Id", c->id,

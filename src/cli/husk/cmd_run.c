@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `husk run` and `husk create`: a container from an image (or, with --rootfs, a directory). */
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,12 @@
 #include "engine/ctr_network.h"
 #include "util/cleanup.h"
 
+/*
+ * The options of each area of the engine (resources, security, mounts, terminal, lifecycle...) live
+ * in the area's own files: a sub-struct here, its ARG_OPT lines (offsetof reaches into the
+ * sub-struct: `res.memory`) added to RUN_OPTS, and one call in flags_to_config that checks them and
+ * fills cfg->host_config / cfg->ctr_config by Docker's names (container.h).
+ */
 struct run_flags {
         bool detach, rm, rootfs, interactive, tty, publish_all;
         const char *name, *workdir, *user, *entrypoint, *hostname, *network, *cgroup_parent, *stop_signal,
@@ -131,6 +138,11 @@ static int flags_to_config(const struct husk_ctx *ctx, const struct run_flags *f
         if (cfg->cgroup_parent && cfg->cgroup_parent[0] != '/')
                 return husk_usage_error(ctx, "--cgroup-parent %s: must be an absolute cgroup path", cfg->cgroup_parent);
         cfg->auto_remove = f->rm;
+        cfg->host_config = json_object();
+        cfg->ctr_config = json_object();
+        if (!cfg->host_config || !cfg->ctr_config)
+                return husk_failf(ctx, "out of memory");
+        /* Each area's options, one call each (see struct run_flags). */
         return 0;
 }
 

@@ -2,6 +2,7 @@
 /* Container records: ids, names, create, lookup by id/name/prefix, list, lock, remove, JSON round trip. */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -102,6 +103,7 @@ TEST(json_round_trip)
         c.state = HUSK_CTR_EXITED;
         c.exit_code = 42;
         c.created = 1700000000123456789;
+        c.cfg.host_config = json_pack("{s:I, s:[s]}", "Memory", (json_int_t) 1 << 30, "CapAdd", "NET_ADMIN");
         _cleanup_free_ char *text = NULL;
         CHECK(husk_ctr_to_json(&c, &text, NULL) == 0);
         _cleanup_(husk_ctr_done) struct husk_ctr d;
@@ -117,6 +119,14 @@ TEST(json_round_trip)
         CHECK(d.cfg.auto_remove && d.cfg.stop_timeout == 3);
         CHECK(d.state == HUSK_CTR_EXITED && d.exit_code == 42 && d.created == c.created);
         CHECK_STR_EQ(d.cfg.network, "none");
+        CHECK(json_equal(d.cfg.host_config, c.cfg.host_config));
+        CHECK(d.cfg.ctr_config == NULL);
+        const char *bad3 = "{\"id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"name\":\"n\","
+                           "\"image\":\"i\",\"image_id\":\"s\",\"state\":\"created\",\"config\":{\"host_config\":[]}}";
+        struct husk_ctr e;
+        memset(&e, 0, sizeof(e));
+        CHECK(husk_ctr_from_json(bad3, strlen(bad3), "rec", &e, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "config.host_config");
 }
 
 TEST(json_bad_input_named)
