@@ -324,7 +324,8 @@ void husk_engine_release(struct husk_engine *e, const struct husk_ctr *c, int ct
          * the runtime does not know (never created, or already deleted) is not an error here. */
         (void) husk_container_delete(&e->rt, c->id, true, &ignored);
         husk_ctr_net_release(e, c);
-        if (!c->rootfs && ctr_dirfd >= 0)
+        /* --rm: husk_rootfs_remove follows, and unmounts without syncing an upper it removes. */
+        if (!c->rootfs && ctr_dirfd >= 0 && !c->cfg.auto_remove)
                 (void) husk_rootfs_unmount(ctr_dirfd, &ignored);
 }
 

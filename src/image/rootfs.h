@@ -51,7 +51,8 @@ int husk_rootfs_mount(struct husk_store *s, const struct husk_image *img, int co
                       struct husk_error *err);
 /* Unmount merged/ (MNT_DETACH if busy). The upper layer stays for diff/commit/restart. */
 int husk_rootfs_unmount(int container_dirfd, struct husk_error *err);
-/* Unmount and remove upper/ work/ merged/ (and a killed copy's merged.tmp/); nothing there is fine. */
+/* Unmount and remove upper/ work/ merged/ (and a killed copy's merged.tmp/); nothing there is fine.
+ * Nothing is synced first: a root mounted volatile_upper and removed this way never waits for the disk. */
 int husk_rootfs_remove(int container_dirfd, struct husk_error *err);
 
 /* ---- disk usage of a container's own layer (`husk system df`) ---- */

@@ -226,7 +226,9 @@ static int clear_volatile_mark(int cfd, struct husk_error *err)
         return husk_rm_rf_at(work, VOLATILE_MARK, err);    /* volatile/dirty inside */
 }
 
-int husk_rootfs_unmount(int container_dirfd, struct husk_error *err)
+/* keep_upper: the upper layer is kept (unmount): a volatile one is synced and its mark cleared. Else it is
+ * about to be removed (remove): nothing is synced. */
+static int unmount_merged(int container_dirfd, bool keep_upper, struct husk_error *err)
 {
         bool detached = false, unmounted = false;
 
@@ -244,7 +246,7 @@ int husk_rootfs_unmount(int container_dirfd, struct husk_error *err)
                 if (r < 0)
                         return husk_error_errno(err, -r, "stat merged/");
                 if (r == 0)
-                        return unmounted && !detached ? clear_volatile_mark(container_dirfd, err) : 0;
+                        return keep_upper && unmounted && !detached ? clear_volatile_mark(container_dirfd, err) : 0;
                 /* By name below the container directory, with no fd of ours left open on the mount: an
                  * O_PATH fd of its root would itself make it busy. */
                 (void) close(steal_fd(merged));
@@ -264,9 +266,14 @@ int husk_rootfs_unmount(int container_dirfd, struct husk_error *err)
         return husk_error_set(err, EBUSY, "unmount merged/: still a mount point after 64 unmounts");
 }
 
+int husk_rootfs_unmount(int container_dirfd, struct husk_error *err)
+{
+        return unmount_merged(container_dirfd, true, err);
+}
+
 int husk_rootfs_remove(int container_dirfd, struct husk_error *err)
 {
-        int r = husk_rootfs_unmount(container_dirfd, err);
+        int r = unmount_merged(container_dirfd, false, err);
         if (r < 0)
                 return r;
         static const char *const names[] = { "merged", "merged.tmp", "work", "upper" };

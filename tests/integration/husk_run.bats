@@ -441,3 +441,23 @@ engine_image() {
 	[ "${lines[1]}" = /bin/ls ]
 	engine_assert_nothing_left
 }
+
+@test "husk run --rm IMAGE: the root is a volatile overlay (never synced: thrown away at exit); a kept one is not" {
+	engine_image plain:1
+	id="$(hk run -d --rm --cgroup-parent "$CG_PARENT" plain:1 sleep 30)"
+	if [ "$(hk inspect "$id" | jq -r '.[0].GraphDriver.Name')" != overlay ]; then
+		hk rm -f "$id" >/dev/null
+		skip "the store's filesystem takes no overlay here (the copy driver)"
+	fi
+	run findmnt -n -o OPTIONS "$HUSK_STORE/containers/$id/merged"
+	hk rm -f "$id" >/dev/null
+	[ "$status" -eq 0 ]
+	# "volatile" (kernel 6.1), "fsync=volatile" (6.12 and later)
+	[[ ",$output," == *,volatile,* || ",$output," == *,fsync=volatile,* ]]
+	id="$(hk run -d --cgroup-parent "$CG_PARENT" plain:1 sleep 30)"
+	run findmnt -n -o OPTIONS "$HUSK_STORE/containers/$id/merged"
+	hk rm -f "$id" >/dev/null
+	[ "$status" -eq 0 ]
+	[[ ",$output," != *volatile* ]]
+	engine_assert_nothing_left
+}
