@@ -294,7 +294,7 @@ static int reserve(int dirfd, const struct husk_network *n, const char *ctr_id, 
         return write_endpoint(dirfd, ep, err);
 }
 
-/* The container's side: lo and the interface up, addresses, default routes, egress limit. */
+/* The container's side: lo and the interface up, addresses, default routes. */
 static int setup_inside(int netns_fd, const struct husk_network *n, const struct husk_net_endpoint *ep,
                         struct husk_error *err)
 {
@@ -321,9 +321,38 @@ static int setup_inside(int netns_fd, const struct husk_network *n, const struct
                 r = husk_nl_route_default(&nl, idx, AF_INET, gw, err);
         if (r == 0 && first && ep->ip6[0] && husk_prefix_host(&n->subnet6, 1, gw) == 0)
                 r = husk_nl_route_default(&nl, idx, AF_INET6, gw, err);
-        if (r == 0 && ep->bandwidth)
-                r = husk_nl_tbf(&nl, idx, ep->bandwidth, err);
         husk_nl_close(&nl);
+        return r;
+}
+
+/* The ifb shaping what the container sends: hb + the veth's hash. */
+static void ifb_name(const struct husk_network *n, const char *ctr_id, char ret[static 16])
+{
+        husk_net_hash_name(n->name, ctr_id, ret, "hb");
+}
+
+/* --network-bandwidth, both directions on the host side, out of reach of anything in the container
+ * (even with CAP_NET_ADMIN there): a tbf on the veth's host end shapes what goes to the container; what
+ * the container sends arrives on that end's ingress, where a qdisc cannot queue, so it is redirected to
+ * an ifb of its own whose tbf shapes it (a policer would drop instead of queueing, and TCP through a
+ * policer runs well under the rate). */
+static int limit_host_side(struct husk_nl *nl, const struct husk_network *n, const struct husk_net_endpoint *ep,
+                           int veth_index, struct husk_error *err)
+{
+        char ifb[16];
+        ifb_name(n, ep->ctr_id, ifb);
+        int r = husk_nl_tbf(nl, veth_index, ep->bandwidth, err);
+        if (r == 0)
+                r = husk_nl_ifb_add(nl, ifb, err);
+        int fi = r == 0 ? husk_nl_link_index(nl, ifb) : 0;
+        if (r == 0 && fi < 0)
+                r = husk_error_errno(err, -fi, "find %s", ifb);
+        if (r == 0)
+                r = husk_nl_tbf(nl, fi, ep->bandwidth, err);
+        if (r == 0)
+                r = husk_nl_link_up(nl, fi, 0, err);
+        if (r == 0)
+                r = husk_nl_ingress_redirect(nl, veth_index, fi, err);
         return r;
 }
 
@@ -371,13 +400,18 @@ static int publish(const struct husk_network *n, const struct husk_net_endpoint 
         return r;
 }
 
-/* Ports, veth (and with it the qdiscs and the container's side), whatever of them exists. */
+/* Ports, veth (and with it the qdiscs, the redirect and the container's side), the ifb, whatever of them exists. */
 static void unmake(const struct husk_network *n, const struct husk_net_endpoint *ep)
 {
         struct husk_nl nl;
         struct husk_error ignored;
         if (husk_nl_open(&nl, -1, &ignored) == 0) {
                 (void) husk_nl_link_del(&nl, ep->veth, &ignored);
+                if (ep->bandwidth) {
+                        char ifb[16];
+                        ifb_name(n, ep->ctr_id, ifb);
+                        (void) husk_nl_link_del(&nl, ifb, &ignored);
+                }
                 husk_nl_close(&nl);
         }
         if (ep->n_ports == 0)
@@ -519,7 +553,7 @@ int husk_net_attach(int dirfd, const char *network, const char *ctr_id, int netn
                 if (r == 0)
                         r = husk_nl_link_up(&nl, vi, br, err);
                 if (r == 0 && ep.bandwidth)
-                        r = husk_nl_tbf(&nl, vi, ep.bandwidth, err);
+                        r = limit_host_side(&nl, &n, &ep, vi, err);
                 husk_nl_close(&nl);
         }
         if (r == 0)

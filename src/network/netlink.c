@@ -6,9 +6,13 @@
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
+#include <linux/tc_act/tc_mirred.h>
 #include <linux/veth.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -136,18 +140,29 @@ int husk_nl_link_index(struct husk_nl *nl, const char *name)
         return reply.ifi_index > 0 ? reply.ifi_index : -ENODEV;
 }
 
-int husk_nl_bridge_add(struct husk_nl *nl, const char *name, struct husk_error *err)
+/* A link of a kind that needs no attributes (bridge, ifb). */
+static int link_add(struct husk_nl *nl, const char *name, const char *kind, struct husk_error *err)
 {
         char buf[NL_BUF];
         struct nlmsghdr *h = put_link_header(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
         mnl_attr_put_strz(h, IFLA_IFNAME, name);
         struct nlattr *li = mnl_attr_nest_start(h, IFLA_LINKINFO);
-        mnl_attr_put_strz(h, IFLA_INFO_KIND, "bridge");
+        mnl_attr_put_strz(h, IFLA_INFO_KIND, kind);
         mnl_attr_nest_end(h, li);
         int r = nl_talk(nl, h, NULL, NULL);
         if (r < 0)
-                return husk_error_errno(err, -r, "create bridge %s", name);
+                return husk_error_errno(err, -r, "create %s %s", kind, name);
         return 0;
+}
+
+int husk_nl_bridge_add(struct husk_nl *nl, const char *name, struct husk_error *err)
+{
+        return link_add(nl, name, "bridge", err);
+}
+
+int husk_nl_ifb_add(struct husk_nl *nl, const char *name, struct husk_error *err)
+{
+        return link_add(nl, name, "ifb", err);
 }
 
 int husk_nl_veth_add(struct husk_nl *nl, const char *host_name, const char *peer_name, int peer_netns_fd,
@@ -328,17 +343,26 @@ int husk_nl_routes(struct husk_nl *nl, int family, struct husk_prefix **ret, siz
         return 0;
 }
 
-int husk_nl_tbf(struct husk_nl *nl, int ifindex, uint64_t rate, struct husk_error *err)
+static struct nlmsghdr *put_tc_header(char *buf, uint16_t type, uint16_t flags, int ifindex, uint32_t handle,
+                                      uint32_t parent, uint32_t info)
 {
-        char buf[NL_BUF];
         struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
-        h->nlmsg_type = RTM_NEWQDISC;
-        h->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
+        h->nlmsg_type = type;
+        h->nlmsg_flags = NLM_F_REQUEST | flags;
         struct tcmsg *tcm = mnl_nlmsg_put_extra_header(h, sizeof(*tcm));
         tcm->tcm_family = AF_UNSPEC;
         tcm->tcm_ifindex = ifindex;
-        tcm->tcm_handle = 0x10000;      /* 1: */
-        tcm->tcm_parent = TC_H_ROOT;
+        tcm->tcm_handle = handle;
+        tcm->tcm_parent = parent;
+        tcm->tcm_info = info;
+        return h;
+}
+
+int husk_nl_tbf(struct husk_nl *nl, int ifindex, uint64_t rate, struct husk_error *err)
+{
+        char buf[NL_BUF];
+        /* handle 1: */
+        struct nlmsghdr *h = put_tc_header(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ifindex, 0x10000, TC_H_ROOT, 0);
         mnl_attr_put_strz(h, TCA_KIND, "tbf");
         /* Burst: 20 ms at the rate, at least 16 KiB (a few full frames): a smaller bucket than that
          * undershoots on a busy timer, a larger one lets a short transfer run over the rate. Queue:
@@ -367,5 +391,42 @@ int husk_nl_tbf(struct husk_nl *nl, int ifindex, uint64_t rate, struct husk_erro
         if (r < 0)
                 return husk_error_errno(err, -r, "add tbf qdisc (rate %llu bytes/s) on link %d",
                                         (unsigned long long) rate, ifindex);
+        return 0;
+}
+
+int husk_nl_ingress_redirect(struct husk_nl *nl, int ifindex, int to_ifindex, struct husk_error *err)
+{
+        char buf[NL_BUF];
+        struct nlmsghdr *h = put_tc_header(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_MAKE(TC_H_INGRESS, 0), TC_H_INGRESS, 0);
+        mnl_attr_put_strz(h, TCA_KIND, "ingress");
+        int r = nl_talk(nl, h, NULL, NULL);
+        if (r < 0)
+                return husk_error_errno(err, -r, "add ingress qdisc on link %d", ifindex);
+        /* `tc filter add dev X parent ffff: protocol all prio 1 u32 match u32 0 0 action mirred egress
+         * redirect dev IFB`: one key matching every packet (mask 0), terminal, its action the redirect.
+         * The kernel has neither matchall nor police everywhere (this host's has neither); u32 and
+         * mirred are in every distribution kernel. */
+        h = put_tc_header(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0, TC_H_MAKE(TC_H_INGRESS, 0),
+                          TC_H_MAKE(1U << 16, htons(ETH_P_ALL)));
+        mnl_attr_put_strz(h, TCA_KIND, "u32");
+        struct nlattr *opts = mnl_attr_nest_start(h, TCA_OPTIONS);
+        /* struct tc_u32_sel ends in a flexible array of keys: the one key follows it. */
+        char sel[sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key)] = { 0 };
+        struct tc_u32_sel s = { .flags = TC_U32_TERMINAL, .nkeys = 1 };
+        memcpy(sel, &s, sizeof(s));
+        mnl_attr_put(h, TCA_U32_SEL, sizeof(sel), sel);
+        struct nlattr *acts = mnl_attr_nest_start(h, TCA_U32_ACT);
+        struct nlattr *act = mnl_attr_nest_start(h, 1);
+        mnl_attr_put_strz(h, TCA_ACT_KIND, "mirred");
+        struct nlattr *aopts = mnl_attr_nest_start(h, TCA_ACT_OPTIONS);
+        struct tc_mirred m = { .action = TC_ACT_STOLEN, .eaction = TCA_EGRESS_REDIR, .ifindex = (uint32_t) to_ifindex };
+        mnl_attr_put(h, TCA_MIRRED_PARMS, sizeof(m), &m);
+        mnl_attr_nest_end(h, aopts);
+        mnl_attr_nest_end(h, act);
+        mnl_attr_nest_end(h, acts);
+        mnl_attr_nest_end(h, opts);
+        r = nl_talk(nl, h, NULL, NULL);
+        if (r < 0)
+                return husk_error_errno(err, -r, "add u32 filter redirecting link %d to link %d", ifindex, to_ifindex);
         return 0;
 }

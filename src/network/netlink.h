@@ -29,6 +29,8 @@ void husk_nl_close(struct husk_nl *nl);
 /* ifindex of a link by name: > 0, or -ENODEV. */
 int husk_nl_link_index(struct husk_nl *nl, const char *name);
 int husk_nl_bridge_add(struct husk_nl *nl, const char *name, struct husk_error *err);
+/* An ifb (intermediate functional block): a link whose egress qdisc shapes what is redirected to it. */
+int husk_nl_ifb_add(struct husk_nl *nl, const char *name, struct husk_error *err);
 /* A veth pair: host_name here, peer_name made directly in peer_netns_fd (no rename, never visible on
  * the host), with peer_mac (6 bytes, or NULL). */
 int husk_nl_veth_add(struct husk_nl *nl, const char *host_name, const char *peer_name, int peer_netns_fd,
@@ -47,3 +49,6 @@ int husk_nl_route_default(struct husk_nl *nl, int ifindex, int family, const uin
 int husk_nl_routes(struct husk_nl *nl, int family, struct husk_prefix **ret, size_t *ret_n, struct husk_error *err);
 /* A tbf root qdisc limiting the link's egress to rate bytes/s. */
 int husk_nl_tbf(struct husk_nl *nl, int ifindex, uint64_t rate, struct husk_error *err);
+/* Everything arriving on ifindex redirected to the egress of to_ifindex (an ifb with a tbf): an ingress
+ * qdisc and a match-all u32 filter with a mirred action. Both go with the link when it is deleted. */
+int husk_nl_ingress_redirect(struct husk_nl *nl, int ifindex, int to_ifindex, struct husk_error *err);

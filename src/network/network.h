@@ -13,7 +13,8 @@
  *                               husk leaves a record the next detach (rm) undoes completely.
  * What is made on the host: the bridge (the default network "husk": husk0; others: hk-<hash of name>)
  * with the gateways .1 and ::1, a veth pair per attachment (host side hk<hash>, container side eth0
- * made directly in the container's namespace), husk's nftables table (nft_rules.h), tbf qdiscs, and
+ * made directly in the container's namespace), husk's nftables table (nft_rules.h), tbf qdiscs and an
+ * ifb per bandwidth-limited attachment (hb<hash>, what the container sends is shaped there), and
  * the sysctls net.ipv4.ip_forward=1 (only when it is 0: containers cannot reach out without it) and
  * route_localnet on the bridge (published ports reached at 127.0.0.1).
  */

@@ -240,8 +240,23 @@ s = socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); print("
 	[ "$in" -le 1100000 ]
 	[ "$out" -ge 900000 ]
 	[ "$out" -le 1100000 ]
-	# Unlimited b to b's neighbour is far faster: the limit is a's.
 	[ "$(jq -r .bandwidth "$BATS_TEST_TMPDIR/a.json")" = 1000000 ]
+	# Both limits are on the host side (a tbf on the veth, an ifb for what a sends): nothing inside a
+	# to remove, and what a process with CAP_NET_ADMIN in a's namespace does to its eth0 changes nothing.
+	local veth ifb
+	veth="$(jq -r .veth "$BATS_TEST_TMPDIR/a.json")"
+	ifb="hb${veth#hk}"
+	[ -z "$(ns a tc qdisc show dev eth0 | grep -E 'tbf|ingress')" ]
+	tc qdisc show dev "$veth" | grep -q '^qdisc tbf'
+	tc qdisc show dev "$veth" | grep -q '^qdisc ingress'
+	tc filter show dev "$veth" ingress | grep -q "Egress Redirect to device $ifb"
+	tc qdisc show dev "$ifb" | grep -q '^qdisc tbf'
+	run ns a tc qdisc del dev eth0 root
+	ns a tc qdisc replace dev eth0 root pfifo limit 1000
+	out="$(tcp_rate a b "$ipb" 4)"
+	echo "out of a after its own qdisc change: $out B/s" >&3
+	[ "$out" -ge 900000 ]
+	[ "$out" -le 1100000 ]
 }
 
 @test "network: nothing left behind: ip link, ip netns, nft ruleset and tc qdiscs as before; a dead namespace is still cleaned" {
@@ -254,6 +269,7 @@ s = socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); print("
 	hn attach "n$NET_RUN" "$(ctr_id b)" "$b" --bandwidth 10mbit >/dev/null
 	[ "$(net_snapshot)" != "$before" ]
 	tc qdisc show | grep -q tbf
+	[ "$(ip -o link show type ifb | grep -c ': hb')" -ge 2 ]
 	nft list table inet husk | grep -q "tcp . $port"
 	# b's namespace dies with its container before the detach: the veth went with it.
 	ip netns del "husktest-$NET_RUN-b"
