@@ -94,8 +94,9 @@ int husk_ctr_net_save(struct husk_engine *e, const struct husk_ctr *c, const str
         if (!ports)
                 return husk_error_errno(err, ENOMEM, "network.json");
         for (size_t i = 0; i < o->n_publish; i++) {
-                struct husk_port p;
-                int r = husk_port_parse(o->publish[i], &p, err);
+                _cleanup_free_ struct husk_port *v = NULL;
+                size_t n = 0;
+                int r = husk_port_parse_all(o->publish[i], &v, &n, err);
                 if (r < 0)
                         return r;
                 (void) json_array_append_new(ports, json_string(o->publish[i]));
@@ -196,14 +197,14 @@ static int attach(struct husk_engine *e, const struct husk_ctr *c, int ctr_dirfd
                   json_t *doc, struct husk_error *err)
 {
         json_t *jports = json_object_get(doc, "ports");
-        size_t n = json_array_size(jports);
-        _cleanup_free_ struct husk_port *ports = calloc(n + 1, sizeof(*ports));
+        _cleanup_free_ struct husk_port *ports = calloc(1, sizeof(*ports));
+        size_t n = 0;
         if (!ports)
                 return husk_error_errno(err, ENOMEM, "attach");
-        for (size_t i = 0; i < n; i++) {
+        /* -p values (ranges expanded) and ExposedPorts keys ("80/tcp") alike. */
+        for (size_t i = 0; i < json_array_size(jports); i++) {
                 const char *s = json_string_value(json_array_get(jports, i));
-                int r = s && strchr(s, ':') ? husk_port_parse(s, &ports[i], err)
-                                            : husk_port_parse_exposed(s ? s : "", &ports[i], err);
+                int r = husk_port_parse_all(s ? s : "", &ports, &n, err);
                 if (r < 0)
                         return r;
         }

@@ -227,6 +227,23 @@ static int parse_mac(const char *s, uint8_t mac[6])
         return (mac[0] & 1) ? -EINVAL : 0;
 }
 
+/* The ports other containers publish (husk's map, every network's), for a host port picked in a range:
+ * "" when there is no table yet. */
+static int list_published(char **ret, struct husk_error *err)
+{
+        _cleanup_(husk_nft_closep) struct husk_nft *nft = NULL;
+        int r = husk_nft_open(&nft, err);
+        if (r < 0)
+                return r;
+        char *out = NULL;
+        if (husk_nft_run_output(nft, "list map " HUSK_NFT_TABLE " ports", &out, NULL) < 0) {
+                free(out);
+                out = NULL;
+        }
+        *ret = out ? out : strdup("");
+        return *ret ? 0 : husk_error_errno(err, ENOMEM, "ports");
+}
+
 /* Under the network's lock: the addresses, names and ports of a new endpoint, and its record. */
 static int reserve(int dirfd, const struct husk_network *n, const char *ctr_id, const struct husk_attach_opts *o,
                    struct husk_net_endpoint *ep, struct husk_error *err)
@@ -283,8 +300,13 @@ static int reserve(int dirfd, const struct husk_network *n, const char *ctr_id, 
                 (void) husk_prefix_host(&n->subnet, num, a);
                 (void) snprintf(ep->mac, sizeof(ep->mac), "02:42:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3]);
         }
+        _cleanup_free_ char *published = NULL;
         for (size_t i = 0; i < ep->n_ports; i++) {
-                if (ep->ports[i].host_port == 0)
+                if (ep->ports[i].host_port_end && !published && (r = list_published(&published, err)) < 0)
+                        return r;
+                if (ep->ports[i].host_port_end)
+                        r = husk_port_pick_in_range(&ep->ports[i], published, err);
+                else if (ep->ports[i].host_port == 0)
                         r = husk_port_pick_free(&ep->ports[i], err);
                 else
                         r = husk_port_check_host(&ep->ports[i], err);

@@ -120,6 +120,9 @@ int husk_ipam_pick(const struct husk_prefix *subnet, const uint64_t *used, size_
 /* ---- host ports (port_check.c) ---- */
 /* A free host port (bind to port 0, the kernel's choice) for p's protocol and address. */
 int husk_port_pick_free(struct husk_port *p, struct husk_error *err);
+/* A port of p's host range (host_port..host_port_end) that no host process holds and that is not in
+ * published (the listing of husk's ports map, may be NULL); host_port set, host_port_end cleared. */
+int husk_port_pick_in_range(struct husk_port *p, const char *published, struct husk_error *err);
 /* -EADDRINUSE when a process on the host holds p's host port. */
 int husk_port_check_host(const struct husk_port *p, struct husk_error *err);
 

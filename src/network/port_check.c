@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -71,4 +72,21 @@ int husk_port_check_host(const struct husk_port *p, struct husk_error *err)
                                       p->host_ip, (unsigned) p->host_port, husk_port_proto_name(p->proto), p->host_ip);
         /* Other errors (EACCES...) are not a conflict: the DNAT rule needs no socket. */
         return 0;
+}
+
+int husk_port_pick_in_range(struct husk_port *p, const char *published, struct husk_error *err)
+{
+        for (unsigned port = p->host_port; port <= p->host_port_end; port++) {
+                char elem[64];
+                (void) snprintf(elem, sizeof(elem), "%s . %u :", husk_port_proto_name(p->proto), port);
+                if ((published && strstr(published, elem)) || bind_port(p, (uint16_t) port, NULL) == -EADDRINUSE)
+                        continue;
+                p->host_port = (uint16_t) port;
+                p->host_port_end = 0;
+                return 0;
+        }
+        return husk_error_set(err, EADDRINUSE,
+                              "publish %s%s%u-%u/%s: every port of the range is in use on the host or published by another container",
+                              p->host_ip, p->host_ip[0] ? ":" : "", (unsigned) p->host_port, (unsigned) p->host_port_end,
+                              husk_port_proto_name(p->proto));
 }

@@ -25,6 +25,20 @@ static int parse_port(const char *s, size_t len, bool zero_ok, uint16_t *ret)
         return 0;
 }
 
+/* "N" or "N-M" (M >= N; -ERANGE when M < N), ports 1-65535. */
+static int parse_range(const char *s, uint16_t *start, uint16_t *end)
+{
+        const char *dash = strchr(s, '-');
+        if (!dash) {
+                int r = parse_port(s, strlen(s), false, start);
+                *end = *start;
+                return r;
+        }
+        if (parse_port(s, (size_t) (dash - s), false, start) < 0 || parse_port(dash + 1, strlen(dash + 1), false, end) < 0)
+                return -EINVAL;
+        return *end < *start ? -ERANGE : 0;
+}
+
 /* "/tcp" or "/udp" at the end of s (cut off); tcp when there is none. */
 static int split_proto(char *s, enum husk_port_proto *ret)
 {
@@ -42,7 +56,11 @@ static int split_proto(char *s, enum husk_port_proto *ret)
         return 0;
 }
 
-int husk_port_parse(const char *spec, struct husk_port *ret, struct husk_error *err)
+/* One -p value: its first port (host_port_end set for a host range over one container port) and the
+ * number of container ports it publishes. Docker's rules (go-connections' ParsePortSpec): a host range
+ * is as long as the container range, or the container port is one port and the host range is where its
+ * host port is picked. */
+static int parse_spec(const char *spec, struct husk_port *ret, unsigned *ret_count, struct husk_error *err)
 {
         char buf[128];
         if (strlen(spec) >= sizeof(buf))
@@ -96,13 +114,60 @@ int husk_port_parse(const char *spec, struct husk_port *ret, struct husk_error *
                 /* The canonical spelling, for rules and records. */
                 husk_addr_format(family, a, p.host_ip);
         }
-        if (parse_port(ctr, strlen(ctr), false, &p.port) < 0)
-                return husk_error_set(err, EINVAL, "-p %s: invalid container port \"%s\" (1-65535; ranges are not supported)",
+        uint16_t ctr_end = 0, host_end = 0;
+        int r = parse_range(ctr, &p.port, &ctr_end);
+        if (r == -ERANGE)
+                return husk_error_set(err, EINVAL, "-p %s: invalid range specified for port: %s", spec, ctr);
+        if (r < 0)
+                return husk_error_set(err, EINVAL, "-p %s: invalid container port \"%s\" (PORT or START-END, 1-65535)",
                                       spec, ctr);
-        if (host_port[0] && parse_port(host_port, strlen(host_port), false, &p.host_port) < 0)
-                return husk_error_set(err, EINVAL, "-p %s: invalid host port \"%s\" (1-65535; ranges are not supported)",
-                                      spec, host_port);
+        if (host_port[0]) {
+                r = parse_range(host_port, &p.host_port, &host_end);
+                if (r == -ERANGE)
+                        return husk_error_set(err, EINVAL, "-p %s: invalid range specified for port: %s", spec, host_port);
+                if (r < 0)
+                        return husk_error_set(err, EINVAL, "-p %s: invalid host port \"%s\" (PORT or START-END, 1-65535)",
+                                              spec, host_port);
+                if (host_end - p.host_port != ctr_end - p.port) {
+                        if (ctr_end != p.port)
+                                return husk_error_set(err, EINVAL,
+                                                      "-p %s: invalid ranges specified for container and host Ports: %s and %s",
+                                                      spec, ctr, host_port);
+                        p.host_port_end = host_end;
+                }
+        }
         *ret = p;
+        *ret_count = (unsigned) (ctr_end - p.port) + 1;
+        return 0;
+}
+
+int husk_port_parse(const char *spec, struct husk_port *ret, struct husk_error *err)
+{
+        unsigned count;
+        int r = parse_spec(spec, ret, &count, err);
+        if (r == 0 && count > 1)
+                return husk_error_set(err, EINVAL, "-p %s: a range of %u ports where one is expected", spec, count);
+        return r;
+}
+
+int husk_port_parse_all(const char *spec, struct husk_port **v, size_t *n, struct husk_error *err)
+{
+        struct husk_port base;
+        unsigned count;
+        int r = parse_spec(spec, &base, &count, err);
+        if (r < 0)
+                return r;
+        struct husk_port *nv = realloc(*v, (*n + count + 1) * sizeof(**v));
+        if (!nv)
+                return husk_error_errno(err, ENOMEM, "-p %s", spec);
+        *v = nv;
+        for (unsigned i = 0; i < count; i++) {
+                struct husk_port *p = &nv[(*n)++];
+                *p = base;
+                p->port = (uint16_t) (base.port + i);
+                if (base.host_port)
+                        p->host_port = (uint16_t) (base.host_port + i);
+        }
         return 0;
 }
 

@@ -120,6 +120,44 @@ engine_image() {
 	[ "$output" = "from-P" ]
 }
 
+@test "husk run -p with port ranges: START-END:START-END (tcp, udp on 127.0.0.1), a host range over one port, Docker's errors" {
+	hk network create "$NET" >/dev/null
+	local p=$((30000 + RANDOM % 10000)) u=$((40000 + RANDOM % 10000)) q=$((50000 + RANDOM % 10000))
+	mkdir -p "$RFS/www" && echo "hello-range" >"$RFS/www/index.html"
+	hkr -d --network "$NET" --name "r$NET_RUN" -p "$p-$((p + 2)):80-82" -p "127.0.0.1:$u-$((u + 2)):80-82/udp" "$RFS" \
+		sh -c 'httpd -p 80 -h /www; httpd -p 81 -h /www; exec httpd -f -p 82 -h /www' >/dev/null
+	local i
+	for i in 0 1 2; do
+		run curl -s -m 5 --retry 10 --retry-connrefused --retry-delay 0 "http://127.0.0.1:$((p + i))/"
+		[ "$output" = "hello-range" ]
+	done
+	hk inspect "r$NET_RUN" | jq -e --arg p "$((p + 1))" --arg u "$((u + 2))" '.[0].NetworkSettings.Ports |
+		.["81/tcp"][0].HostPort == $p and .["82/udp"][0].HostPort == $u and .["82/udp"][0].HostIp == "127.0.0.1"'
+	nft list map inet husk ports | grep -q "udp . $((u + 1)) : jump"
+	# A host range over one container port: the first port of the range that is free. A host process
+	# holds q.
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); time.sleep(60)' "$q" 3>&- &
+	local holder=$!
+	for _ in $(seq 50); do ss -Hltn "sport = :$q" | grep -q . && break; sleep 0.1; done
+	hkr -d --network "$NET" --name "s$NET_RUN" -p "$q-$((q + 3)):80" "$RFS" httpd -f -p 80 -h /www >/dev/null
+	kill "$holder"
+	hk inspect "s$NET_RUN" | jq -e --arg q "$((q + 1))" '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort == $q'
+	run curl -s -m 5 --retry 10 --retry-connrefused --retry-delay 0 "http://127.0.0.1:$((q + 1))/"
+	[ "$output" = "hello-range" ]
+	# The next one skips the port s publishes.
+	hkr -d --network "$NET" --name "t$NET_RUN" -p "$((q + 1))-$((q + 3)):80" "$RFS" sleep 60 >/dev/null
+	hk inspect "t$NET_RUN" | jq -e --arg q "$((q + 2))" '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort == $q'
+	run hkr --rm --network "$NET" -p 8000-8001:80-82 "$RFS" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"-p 8000-8001:80-82: invalid ranges specified for container and host Ports: 80-82 and 8000-8001"* ]]
+	run hkr --rm --network "$NET" -p 82-80 "$RFS" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid range specified for port: 82-80"* ]]
+	[ "$(hk ps -aq | wc -l)" = 3 ]
+}
+
 @test "husk run: options that need a bridge network are refused with --network none/host; unknown networks" {
 	run hkr --rm --network none -p 8080:80 "$RFS" true
 	[ "$status" -eq 125 ]

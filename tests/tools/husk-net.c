@@ -69,9 +69,8 @@ static int cmd_attach(int dirfd, int argc, char **argv)
                         if (husk_rate_parse(opt(argc, argv, &i), &o.bandwidth, &err) < 0)
                                 return fail(&err);
                 } else if (strcmp(argv[i], "-p") == 0) {
-                        if (husk_port_parse(opt(argc, argv, &i), &ports[o.n_ports], &err) < 0)
+                        if (husk_port_parse_all(opt(argc, argv, &i), &ports, &o.n_ports, &err) < 0)
                                 return fail(&err);
-                        o.n_ports++;
                 } else {
                         fprintf(stderr, "husk-net: unknown option %s\n", argv[i]);
                         return 2;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* -p/--publish values and ExposedPorts keys (src/network/ports.c). */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "network/ports.h"
 #include "test.h"
@@ -46,10 +47,51 @@ TEST(bad_values)
         CHECK(husk_port_parse("::1:80:80", &p, &err) == -EINVAL);
         CHECK_CONTAINS(err.msg, "too many colons");
         CHECK(husk_port_parse("[::1:80:80", &p, &err) == -EINVAL);
-        CHECK(husk_port_parse("8000-8010:80", &p, &err) == -EINVAL);
-        CHECK_CONTAINS(err.msg, "ranges are not supported");
+        CHECK(husk_port_parse("8000-8002:80-82", &p, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "a range of 3 ports where one is expected");
         CHECK(husk_port_parse("", &p, &err) == -EINVAL);
         CHECK(husk_port_parse("a:b", &p, &err) == -EINVAL);
+}
+
+TEST(ranges)
+{
+        struct husk_error err = { 0 };
+        struct husk_port *v = NULL;
+        size_t n = 0;
+        CHECK(husk_port_parse_all("8000-8002:80-82", &v, &n, &err) == 0);
+        CHECK(n == 3);
+        CHECK(v[0].host_port == 8000 && v[0].port == 80 && v[2].host_port == 8002 && v[2].port == 82);
+        CHECK(v[1].host_port_end == 0 && v[1].proto == HUSK_PROTO_TCP);
+        /* Appended after what is there. */
+        CHECK(husk_port_parse_all("127.0.0.1:9000-9001:90-91/udp", &v, &n, &err) == 0);
+        CHECK(n == 5);
+        CHECK(v[3].host_port == 9000 && v[4].port == 91 && v[4].proto == HUSK_PROTO_UDP);
+        CHECK_STR_EQ(v[4].host_ip, "127.0.0.1");
+        /* A container range alone: each on a free host port. */
+        CHECK(husk_port_parse_all("70-71", &v, &n, &err) == 0);
+        CHECK(n == 7 && v[5].host_port == 0 && v[6].port == 71);
+        /* A host range over one container port: one port, picked in the range. */
+        struct husk_port p;
+        CHECK(husk_port_parse("8000-8010:80", &p, &err) == 0);
+        CHECK(p.host_port == 8000 && p.host_port_end == 8010 && p.port == 80);
+        CHECK(husk_port_parse_all("[::1]:8000-8010:80", &v, &n, &err) == 0);
+        CHECK(n == 8 && v[7].host_port_end == 8010);
+        free(v);
+        /* Docker's errors. */
+        v = NULL;
+        n = 0;
+        CHECK(husk_port_parse_all("8000-8001:80-82", &v, &n, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "-p 8000-8001:80-82: invalid ranges specified for container and host Ports: 80-82 and 8000-8001");
+        CHECK(husk_port_parse_all("8000:80-82", &v, &n, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "invalid ranges specified");
+        CHECK(husk_port_parse_all("82-80", &v, &n, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "invalid range specified for port: 82-80");
+        CHECK(husk_port_parse_all("9-8:80", &v, &n, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "invalid range specified for port: 9-8");
+        CHECK(husk_port_parse_all("80-:80", &v, &n, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "invalid host port \"80-\"");
+        CHECK(husk_port_parse_all("1-2-3", &v, &n, &err) == -EINVAL);
+        CHECK(n == 0 && v == NULL);
 }
 
 TEST(exposed)
