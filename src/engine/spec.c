@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/resources.h"
 #include "engine/spec.h"
 #include "oci/capabilities.h"
 #include "oci/seccomp_profile.h"
@@ -220,6 +221,8 @@ int husk_engine_spec_json(const struct husk_engine_spec_in *in, char **ret, stru
                 return husk_error_errno(err, ENOMEM, "config.json");
         /* Each area applies the options it keeps (container.h: host_config, ctr_config) to the
          * document, one call each, from its own spec_<area>.c. */
+        if (husk_spec_apply_res(in, doc, err) < 0)
+                return -(err && err->code ? err->code : EINVAL);
         char *text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_COMPACT);
         if (!text)
                 return husk_error_errno(err, ENOMEM, "config.json");
