@@ -133,7 +133,8 @@ int husk_engine_prepare(struct husk_engine *e, struct husk_ctr *c, int dirfd, st
         char dir[4096];
         (void) snprintf(dir, sizeof(dir), "%s/%s", husk_ctr_store_path(e->ctrs), c->id);
         struct husk_engine_spec_in in = { .ctr = c, .img = &img, .user = &user, .hostname = hostname,
-                                          .ctr_dir = dir, .rootfs = root_path, .cgroupns = cgroup2_only() };
+                                          .ctr_dir = dir, .rootfs = root_path, .cgroupns = cgroup2_only(),
+                                          .engine = e };
         char netns[64];
         if (c->cfg.network && strncmp(c->cfg.network, "container:", 10) == 0) {
                 r = husk_ctr_net_ns_path(e, c->cfg.network, netns, err);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine/resources.h"
+#include "engine/security.h"
 #include "engine/spec.h"
 #include "oci/capabilities.h"
 #include "oci/seccomp_profile.h"
@@ -155,20 +156,24 @@ static json_t *namespaces_json(const struct husk_engine_spec_in *in)
         return a;
 }
 
-/* linux.seccomp: husk's default profile resolved for Docker's capability set on this host. */
-static int seccomp_json(json_t **ret, struct husk_error *err)
+int husk_engine_seccomp_json(const struct husk_seccomp_profile *profile, uint64_t caps, json_t **ret,
+                             struct husk_error *err)
 {
-        _cleanup_(husk_seccomp_profile_freep) struct husk_seccomp_profile *profile = NULL;
-        int r = husk_seccomp_profile_default(&profile, err);
-        if (r < 0)
-                return r;
+        _cleanup_(husk_seccomp_profile_freep) struct husk_seccomp_profile *def = NULL;
+        int r;
+        if (!profile) {
+                r = husk_seccomp_profile_default(&def, err);
+                if (r < 0)
+                        return r;
+                profile = def;
+        }
         _cleanup_(husk_spec_freep) struct husk_spec *spec = calloc(1, sizeof(*spec));
         if (!spec)
                 return husk_error_errno(err, ENOMEM, "seccomp");
         spec->has_process = true;
         spec->process.has_capabilities = true;
         spec->process.capabilities.has_bounding = true;
-        spec->process.capabilities.bounding = husk_engine_default_caps();
+        spec->process.capabilities.bounding = caps;
         r = husk_spec_set_seccomp_profile(spec, profile, err);
         if (r < 0)
                 return r;
@@ -178,7 +183,8 @@ static int seccomp_json(json_t **ret, struct husk_error *err)
 static json_t *linux_json(const struct husk_engine_spec_in *in, struct husk_error *err)
 {
         json_t *seccomp = NULL;
-        if (seccomp_json(&seccomp, err) < 0)
+        /* linux.seccomp: husk's default profile resolved for Docker's capability set on this host. */
+        if (husk_engine_seccomp_json(NULL, husk_engine_default_caps(), &seccomp, err) < 0)
                 return NULL;
         const char *parent = in->ctr->cfg.cgroup_parent ? in->ctr->cfg.cgroup_parent : "/husk";
         char cgpath[4096];
@@ -223,6 +229,9 @@ int husk_engine_spec_json(const struct husk_engine_spec_in *in, char **ret, stru
          * document, one call each, from its own spec_<area>.c. */
         if (husk_spec_apply_res(in, doc, err) < 0)
                 return -(err && err->code ? err->code : EINVAL);
+        int r = husk_spec_apply_security(in, doc, err);
+        if (r < 0)
+                return r;
         char *text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_COMPACT);
         if (!text)
                 return husk_error_errno(err, ENOMEM, "config.json");

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct husk_engine;
+
 #include "engine/container.h"
 #include "image/manifest.h"
 #include "util/error.h"
@@ -68,9 +70,15 @@ struct husk_engine_spec_in {
         const char *rootfs;             /* root.path, relative to the bundle (the container dir) */
         bool cgroupns;                  /* a cgroup namespace of its own (cgroup v2 hosts, as Docker) */
         const char *netns_path;         /* --network container:X: that container's netns, else NULL */
+        struct husk_engine *engine;     /* resolves --pid/--ipc container:X (NULL: refused) */
 };
 /* config.json text. */
 int husk_engine_spec_json(const struct husk_engine_spec_in *in, char **ret, struct husk_error *err);
 
 /* Docker's default capability set, as a mask over capability numbers. */
 uint64_t husk_engine_default_caps(void);
+/* linux.seccomp of a Docker-format profile (NULL: husk's default) resolved for the bounding set caps
+ * on this host. */
+struct husk_seccomp_profile;
+int husk_engine_seccomp_json(const struct husk_seccomp_profile *profile, uint64_t caps, struct json_t **ret,
+                             struct husk_error *err);

@@ -9,6 +9,7 @@
 #include "cli/husk/containers.h"
 #include "cli/husk/pull_policy.h"
 #include "cli/husk/run_res.h"
+#include "cli/husk/run_sec.h"
 #include "cli/signals.h"
 #include "engine/ctr_network.h"
 #include "util/cleanup.h"
@@ -25,6 +26,7 @@ struct run_flags {
                 *stop_timeout, *ip, *mac_address, *network_bandwidth, *pull;
         struct arg_strings env, publish, dns, add_host;
         struct run_res_flags res;
+        struct run_sec_flags sec;
 };
 
 #define RUN_OPTS                                                                                                 \
@@ -62,7 +64,8 @@ struct run_flags {
                 "Timeout (in seconds) to stop a container (default 10)"),                                        \
         ARG_OPT("interactive", "i", ARG_BOOL, struct run_flags, interactive, "Keep STDIN open (not supported yet)"), \
         ARG_OPT("tty", "t", ARG_BOOL, struct run_flags, tty, "Allocate a pseudo-TTY (not supported yet)"),      \
-        RUN_RES_OPTS(struct run_flags, res)
+        RUN_RES_OPTS(struct run_flags, res),                                                                     \
+        RUN_SEC_OPTS(struct run_flags, sec)
 
 static const struct arg_opt create_opts[] = { RUN_OPTS };
 static const struct arg_opt run_opts[] = {
@@ -147,6 +150,9 @@ static int flags_to_config(const struct husk_ctx *ctx, const struct run_flags *f
                 return husk_failf(ctx, "out of memory");
         /* Each area's options, one call each (see struct run_flags). */
         int r = husk_run_res_to_config(ctx, &f->res, false, cfg->host_config);
+        if (r != 0)
+                return r;
+        r = husk_run_sec_config(ctx, &f->sec, cfg);
         if (r != 0)
                 return r;
         return 0;
