@@ -113,8 +113,9 @@ int husk_net_to_json(const struct husk_network *n, char **ret)
                 (void) husk_prefix_host(&n->subnet6, 1, g);
                 husk_addr_format(AF_INET6, g, g6);
         }
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "name", n->name, "bridge", n->bridge, "subnet", s4,
-                              "gateway", g4, "subnet6", s6, "gateway6", g6, "created", (json_int_t) n->created);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b}", "name", n->name, "bridge", n->bridge, "subnet",
+                              s4, "gateway", g4, "subnet6", s6, "gateway6", g6, "created", (json_int_t) n->created,
+                              "internal", n->internal);
         if (!o)
                 return -ENOMEM;
         *ret = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -130,9 +131,10 @@ static int net_from_json(const char *data, const char *name, struct husk_network
                 return husk_error_set(err, EINVAL, "networks/%s/network.json: %s", name, je.text);
         const char *n = NULL, *b = NULL, *s4 = NULL, *s6 = NULL;
         json_int_t created = 0;
+        int internal = 0;
         struct husk_network net = { 0 };
-        int r = json_unpack(o, "{s:s, s:s, s:s, s?:s, s?:I}", "name", &n, "bridge", &b, "subnet", &s4, "subnet6", &s6,
-                            "created", &created);
+        int r = json_unpack(o, "{s:s, s:s, s:s, s?:s, s?:I, s?:b}", "name", &n, "bridge", &b, "subnet", &s4, "subnet6",
+                            &s6, "created", &created, "internal", &internal);
         if (r < 0 || strlen(n) > HUSK_NET_NAME_MAX || strlen(b) > 15)
                 r = husk_error_set(err, EINVAL, "networks/%s/network.json: invalid record", name);
         else
@@ -145,6 +147,7 @@ static int net_from_json(const char *data, const char *name, struct husk_network
                 strcpy(net.name, n);
                 strcpy(net.bridge, b);
                 net.created = created;
+                net.internal = internal;
                 *ret = net;
         }
         json_decref(o);
@@ -280,6 +283,7 @@ static int create_locked(int dirfd, const char *name, const struct husk_net_crea
         if (faccessat(dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 return husk_error_set(err, EEXIST, "network with name %s already exists", name);
         strcpy(n.name, name);
+        n.internal = o->internal;
         if (o->bridge) {
                 int r = bridge_validate(o->bridge, err);
                 if (r < 0)
@@ -428,7 +432,8 @@ int husk_net_setup_with(const struct husk_network *n, struct husk_nft *nft, stru
         if ((r = write_sysctl(path, "1", err)) < 0 || (r = write_sysctl("/proc/sys/net/ipv4/ip_forward", "1", err)) < 0)
                 return husk_error_prefix(err, "network %s: ", n->name);
         _cleanup_free_ char *base = husk_nft_base_text();
-        _cleanup_free_ char *net = husk_nft_network_text(n->bridge, &n->subnet, n->has_ipv6 ? &n->subnet6 : NULL);
+        _cleanup_free_ char *net = husk_nft_network_text(n->bridge, &n->subnet, n->has_ipv6 ? &n->subnet6 : NULL,
+                                                         n->internal);
         _cleanup_free_ char *all = NULL;
         if (!base || !net || asprintf(&all, "%s%s", base, net) < 0)
                 return husk_error_errno(err, ENOMEM, "network %s", n->name);

@@ -38,6 +38,7 @@ struct husk_network {
         struct husk_prefix subnet;      /* IPv4 */
         bool has_ipv6;
         struct husk_prefix subnet6;     /* a ULA /64 */
+        bool internal;                  /* no traffic off the bridge (--internal) */
         int64_t created;                /* ns since the epoch */
 };
 
@@ -45,6 +46,7 @@ struct husk_net_create_opts {
         const char *subnet;     /* NULL: the first free private /16 */
         const char *bridge;     /* NULL: husk0 for "husk", hk-<hash> otherwise */
         bool no_ipv6;
+        bool internal;
 };
 
 /* <storage_root>/networks (made when create). */

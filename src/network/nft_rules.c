@@ -43,20 +43,26 @@ char *husk_nft_base_text(void)
                 "add map " HUSK_NFT_TABLE " ports { type inet_proto . inet_service : verdict ; }\n"
                 "add map " HUSK_NFT_TABLE " from_bridge { type ifname : verdict ; }\n"
                 "add map " HUSK_NFT_TABLE " to_bridge { type ifname : verdict ; }\n"
+                "add map " HUSK_NFT_TABLE " fwd_bridge { type ifname : verdict ; }\n"
+                "add set " HUSK_NFT_TABLE " bridges { type ifname ; }\n"
+                "add chain " HUSK_NFT_TABLE " forward { type filter hook forward priority filter ; policy accept ; }\n"
                 "add chain " HUSK_NFT_TABLE " prerouting { type nat hook prerouting priority dstnat ; policy accept ; }\n"
                 "add chain " HUSK_NFT_TABLE " output { type nat hook output priority -100 ; policy accept ; }\n"
                 "add chain " HUSK_NFT_TABLE " postrouting { type nat hook postrouting priority srcnat ; policy accept ; }\n"
                 "flush chain " HUSK_NFT_TABLE " prerouting\n"
                 "flush chain " HUSK_NFT_TABLE " output\n"
                 "flush chain " HUSK_NFT_TABLE " postrouting\n"
+                "flush chain " HUSK_NFT_TABLE " forward\n"
                 "add rule " HUSK_NFT_TABLE " prerouting fib daddr type local meta l4proto . th dport vmap @ports\n"
                 "add rule " HUSK_NFT_TABLE " output fib daddr type local meta l4proto . th dport vmap @ports\n"
                 "add rule " HUSK_NFT_TABLE " postrouting iifname vmap @from_bridge\n"
-                "add rule " HUSK_NFT_TABLE " postrouting oifname vmap @to_bridge\n");
+                "add rule " HUSK_NFT_TABLE " postrouting oifname vmap @to_bridge\n"
+                "add rule " HUSK_NFT_TABLE " forward iifname vmap @fwd_bridge\n");
         return text_close(&t);
 }
 
-char *husk_nft_network_text(const char *bridge, const struct husk_prefix *subnet, const struct husk_prefix *subnet6)
+char *husk_nft_network_text(const char *bridge, const struct husk_prefix *subnet, const struct husk_prefix *subnet6,
+                            bool internal)
 {
         char s4[HUSK_PREFIX_STRLEN], s6[HUSK_PREFIX_STRLEN];
         husk_prefix_format(subnet, s4);
@@ -83,7 +89,24 @@ char *husk_nft_network_text(const char *bridge, const struct husk_prefix *subnet
         fprintf(t.f,
                 "add rule " HUSK_NFT_TABLE " o-%1$s ip saddr 127.0.0.0/8 masquerade\n"
                 "add element " HUSK_NFT_TABLE " from_bridge { \"%1$s\" : jump n-%1$s }\n"
-                "add element " HUSK_NFT_TABLE " to_bridge { \"%1$s\" : jump o-%1$s }\n",
+                "add element " HUSK_NFT_TABLE " to_bridge { \"%1$s\" : jump o-%1$s }\n"
+                "add chain " HUSK_NFT_TABLE " f-%1$s\n"
+                "flush chain " HUSK_NFT_TABLE " f-%1$s\n"
+                "add rule " HUSK_NFT_TABLE " f-%1$s oifname \"%1$s\" accept\n",
+                bridge);
+        /* Isolation (Docker's DOCKER-ISOLATION chains): nothing forwarded from this network to another
+         * husk network, but a published port (DNATed, its replies too) stays reachable from anywhere, as
+         * Docker's userland proxy makes it. An internal network forwards nothing off its bridge. */
+        if (internal)
+                fprintf(t.f, "add rule " HUSK_NFT_TABLE " f-%s drop\n", bridge);
+        else
+                fprintf(t.f,
+                        "add rule " HUSK_NFT_TABLE " f-%1$s ct status dnat accept\n"
+                        "add rule " HUSK_NFT_TABLE " f-%1$s oifname @bridges drop\n",
+                        bridge);
+        fprintf(t.f,
+                "add element " HUSK_NFT_TABLE " bridges { \"%1$s\" }\n"
+                "add element " HUSK_NFT_TABLE " fwd_bridge { \"%1$s\" : jump f-%1$s }\n",
                 bridge);
         return text_close(&t);
 }
@@ -96,6 +119,9 @@ char *husk_nft_network_del_text(const char *bridge)
         fprintf(t.f,
                 "delete element " HUSK_NFT_TABLE " from_bridge { \"%1$s\" }\n"
                 "delete element " HUSK_NFT_TABLE " to_bridge { \"%1$s\" }\n"
+                "delete element " HUSK_NFT_TABLE " fwd_bridge { \"%1$s\" }\n"
+                "delete element " HUSK_NFT_TABLE " bridges { \"%1$s\" }\n"
+                "delete chain " HUSK_NFT_TABLE " f-%1$s\n"
                 "delete chain " HUSK_NFT_TABLE " n-%1$s\n"
                 "delete chain " HUSK_NFT_TABLE " o-%1$s\n",
                 bridge);

@@ -13,6 +13,11 @@
  *   chain o-<bridge>  ct status dnat ip saddr SUBNET masquerade (hairpin), the same for IPv6, and
  *                     ip saddr 127.0.0.0/8 masquerade (localhost, with route_localnet on the bridge)
  *   chain p-<bridge>-<container id>   the container's DNAT rules
+ *   set bridges       { ifname }             every husk bridge
+ *   map fwd_bridge    { ifname : verdict }   a network's bridge -> jump f-<bridge>
+ *   chain forward     filter forward: iifname vmap @fwd_bridge
+ *   chain f-<bridge>  isolation: to its own bridge accept; published ports (ct status dnat) accept; to
+ *                     another husk bridge drop (an --internal network: to anything else drop)
  *
  * A container's rules are keyed by its chain and its map elements: removing them is deleting those,
  * with no rule handles to look up. `create element` fails when another container holds the port, and
@@ -20,6 +25,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "network/ports.h"
@@ -29,8 +35,10 @@
 
 /* The table, maps and base chains (idempotent: the base rules are flushed and re-added). */
 char *husk_nft_base_text(void);
-/* A network's chains and map elements (idempotent). subnet6 may be NULL. */
-char *husk_nft_network_text(const char *bridge, const struct husk_prefix *subnet, const struct husk_prefix *subnet6);
+/* A network's chains and map elements (idempotent). subnet6 may be NULL. internal: nothing forwarded
+ * between the bridge and any other interface. */
+char *husk_nft_network_text(const char *bridge, const struct husk_prefix *subnet, const struct husk_prefix *subnet6,
+                            bool internal);
 /* Removal, one command per line: each is run on its own so that one already gone does not stop the rest. */
 char *husk_nft_network_del_text(const char *bridge);
 /* The chain name of a container's published ports. */

@@ -89,6 +89,22 @@ net_teardown() {
 
 # A TCP server in a namespace: answers each connection with its peer's address and the first line it
 # got. Prints its pid.
+# mk_outside: "the outside", a namespace "out" behind a veth of the host, 198.18.X.0/30, with no route
+# back to any network's subnet (only masquerading lets its answers find their way). Sets OUT_IP (its
+# address) and OUT_HOST_IP (the host's end).
+mk_outside() {
+	local x=$((RANDOM % 250 + 1)) out="hto$NET_RUN"
+	mk_ns out >/dev/null
+	NET_LINKS+=("$out")
+	ip link add "$out" type veth peer name eth0 netns "husktest-$NET_RUN-out"
+	ip addr add "198.18.$x.1/30" dev "$out"
+	ip link set "$out" up
+	ns out ip addr add "198.18.$x.2/30" dev eth0
+	ns out ip link set eth0 up
+	ns out ip link set lo up
+	OUT_IP="198.18.$x.2" OUT_HOST_IP="198.18.$x.1"
+}
+
 tcp_echo_peer() {
 	local n="$1" port="$2"
 	# ip netns exec execs python: $! is the server's pid. fd 3 closed: bats waits for it otherwise.

@@ -59,7 +59,11 @@ engine_image() {
 	[[ "$output" == *"$NET "*bridge*hk-* ]]
 	run hk network inspect "$NET"
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e --arg n "$NET" '.[0].Name == $n and .[0].Driver == "bridge" and (.[0].IPAM.Config | length) == 2'
+	echo "$output" | jq -e --arg n "$NET" '.[0].Name == $n and .[0].Driver == "bridge" and (.[0].IPAM.Config | length) == 2 and
+		.[0].Internal == false'
+	hk network create --internal --no-ipv6 "i$NET" >/dev/null
+	hk network inspect "i$NET" | jq -e '.[0].Internal == true and .[0].EnableIPv6 == false'
+	hk network rm "i$NET" >/dev/null
 	run hk network create "$NET"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"network with name $NET already exists"* ]]

@@ -55,21 +55,57 @@ teardown() {
 	local a
 	a="$(mk_ns a)"
 	hn attach "n$NET_RUN" "$(ctr_id a)" "$a" >/dev/null
-	# The outside: a namespace behind a veth of the host, 198.18.X.0/30, with no route back to the
-	# network's subnet: only masquerading lets its answers find their way.
-	local x=$((RANDOM % 250 + 1)) out="hto$NET_RUN"
-	mk_ns out >/dev/null
-	NET_LINKS+=("$out")
-	ip link add "$out" type veth peer name eth0 netns "husktest-$NET_RUN-out"
-	ip addr add "198.18.$x.1/30" dev "$out"
-	ip link set "$out" up
-	ns out ip addr add "198.18.$x.2/30" dev eth0
-	ns out ip link set eth0 up
-	ns out ip link set lo up
+	mk_outside
 	tcp_echo_peer out 8099
-	run tcp_ask a "198.18.$x.2" 8099 hello
+	run tcp_ask a "$OUT_IP" 8099 hello
 	[ "$status" -eq 0 ]
-	[ "$output" = "198.18.$x.1 hello" ]
+	[ "$output" = "$OUT_HOST_IP hello" ]
+}
+
+@test "network: two networks are isolated from each other (published ports excepted) and both reach the outside; --internal reaches nothing off its bridge" {
+	hn create "n$NET_RUN" >/dev/null
+	hn create "m$NET_RUN" >/dev/null
+	hn create "i$NET_RUN" --internal >"$BATS_TEST_TMPDIR/i.json"
+	[ "$(jq -r .internal "$BATS_TEST_TMPDIR/i.json")" = true ]
+	local a b c d port=$((30000 + RANDOM % 10000))
+	a="$(mk_ns a)" b="$(mk_ns b)" c="$(mk_ns c)" d="$(mk_ns d)"
+	hn attach "n$NET_RUN" "$(ctr_id a)" "$a" >"$BATS_TEST_TMPDIR/a.json"
+	hn attach "m$NET_RUN" "$(ctr_id b)" "$b" -p "$port:8099" >"$BATS_TEST_TMPDIR/b.json"
+	hn attach "i$NET_RUN" "$(ctr_id c)" "$c" >"$BATS_TEST_TMPDIR/c.json"
+	hn attach "i$NET_RUN" "$(ctr_id d)" "$d" >"$BATS_TEST_TMPDIR/d.json"
+	local ipa ipb ipd
+	ipa="$(jq -r .ip "$BATS_TEST_TMPDIR/a.json")" ipb="$(jq -r .ip "$BATS_TEST_TMPDIR/b.json")"
+	ipd="$(jq -r .ip "$BATS_TEST_TMPDIR/d.json")"
+	mk_outside
+	tcp_echo_peer out 8099
+	# Both reach the outside through NAT.
+	run tcp_ask a "$OUT_IP" 8099 from-a
+	[ "$output" = "$OUT_HOST_IP from-a" ]
+	run tcp_ask b "$OUT_IP" 8099 from-b
+	[ "$output" = "$OUT_HOST_IP from-b" ]
+	# Not each other, either way, nor the internal network, nor it them.
+	run ns a busybox ping -c1 -W1 "$ipb"
+	[ "$status" -ne 0 ]
+	run ns b busybox ping -c1 -W1 "$ipa"
+	[ "$status" -ne 0 ]
+	run ns a busybox ping -c1 -W1 "$ipd"
+	[ "$status" -ne 0 ]
+	run ns c busybox ping -c1 -W1 "$ipa"
+	[ "$status" -ne 0 ]
+	# The internal network: its own members, not the outside.
+	ns c busybox ping -c1 -W2 "$ipd"
+	run ns c busybox ping -c1 -W1 "$OUT_IP"
+	[ "$status" -ne 0 ]
+	# A port b publishes is reachable from a through a host address (as through Docker's proxy).
+	tcp_echo_peer b 8099
+	run tcp_ask a "$OUT_HOST_IP" "$port" via-port
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" via-port" ]]
+	# The rules go with the networks.
+	hn detach "i$NET_RUN" "$(ctr_id c)"
+	hn detach "i$NET_RUN" "$(ctr_id d)"
+	hn rm "i$NET_RUN"
+	[ -z "$(nft list table inet husk | grep "$(jq -r .bridge "$BATS_TEST_TMPDIR/i.json")")" ]
 }
 
 @test "network: published TCP and UDP ports from the host (host address, 127.0.0.1) and from another namespace (hairpin)" {

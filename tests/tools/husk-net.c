@@ -2,7 +2,7 @@
 /*
  * husk-net: the network layer (src/network/) driven by hand, for tests/integration/network*.bats until
  * and beside the engine's commands. STORAGE is a storage root (networks/ under it).
- *   husk-net STORAGE create NAME [--subnet CIDR] [--bridge NAME] [--no-ipv6]
+ *   husk-net STORAGE create NAME [--subnet CIDR] [--bridge NAME] [--no-ipv6] [--internal]
  *   husk-net STORAGE inspect NAME | ls | rm NAME | endpoints NAME
  *   husk-net STORAGE attach NAME CTR_ID NETNS_PATH [--ip A] [--mac M] [--name N] [--hosts FILE]
  *                          [--bandwidth RATE] [-p SPEC]... [--ifname IF]
@@ -113,6 +113,8 @@ int main(int argc, char **argv)
                                 o.subnet = opt(n, rest, &i);
                         else if (strcmp(rest[i], "--bridge") == 0)
                                 o.bridge = opt(n, rest, &i);
+                        else if (strcmp(rest[i], "--internal") == 0)
+                                o.internal = true;
                         else if (strcmp(rest[i], "--no-ipv6") == 0)
                                 o.no_ipv6 = true;
                         else

@@ -24,7 +24,7 @@ static int open_networks(const struct husk_ctx *ctx, struct husk_engine *e, bool
 
 struct create_flags {
         const char *subnet;
-        bool no_ipv6;
+        bool no_ipv6, internal;
 };
 
 static const struct arg_opt create_opts[] = {
@@ -32,6 +32,8 @@ static const struct arg_opt create_opts[] = {
                 "Subnet in CIDR format (default: the first free 10.88-255.0.0/16 or 172.16-31.0.0/16)"),
         ARG_OPT("no-ipv6", NULL, ARG_BOOL, struct create_flags, no_ipv6,
                 "No IPv6 (default: a ULA /64 derived from the network's name)"),
+        ARG_OPT("internal", NULL, ARG_BOOL, struct create_flags, internal,
+                "Restrict external access to the network (no traffic off its bridge)"),
 };
 
 static int run_create(struct husk_ctx *ctx, void *flags, int argc, char **argv)
@@ -44,7 +46,7 @@ static int run_create(struct husk_ctx *ctx, void *flags, int argc, char **argv)
         if (r != 0)
                 return r;
         struct husk_error err = { 0 };
-        struct husk_net_create_opts o = { .subnet = f->subnet, .no_ipv6 = f->no_ipv6 };
+        struct husk_net_create_opts o = { .subnet = f->subnet, .no_ipv6 = f->no_ipv6, .internal = f->internal };
         struct husk_network n;
         if (husk_net_create(dirfd, argv[0], &o, &n, &err) < 0)
                 return husk_fail(ctx, &err);
@@ -133,9 +135,10 @@ static json_t *inspect_one(int dirfd, const struct husk_network *n, struct husk_
         time_t secs = (time_t) (n->created / 1000000000);
         struct tm tm;
         (void) strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&secs, &tm));
-        json_t *out = json_pack("{s:s, s:s, s:s, s:b, s:{s:s, s:o}, s:o, s:{s:s}}", "Name", n->name, "Created", created,
-                                "Driver", "bridge", "EnableIPv6", n->has_ipv6, "IPAM", "Driver", "default", "Config", cfg,
-                                "Containers", ctrs, "Options", "com.docker.network.bridge.name", n->bridge);
+        json_t *out = json_pack("{s:s, s:s, s:s, s:b, s:b, s:{s:s, s:o}, s:o, s:{s:s}}", "Name", n->name, "Created",
+                                created, "Driver", "bridge", "EnableIPv6", n->has_ipv6, "Internal", n->internal, "IPAM",
+                                "Driver", "default", "Config", cfg, "Containers", ctrs, "Options",
+                                "com.docker.network.bridge.name", n->bridge);
         json_decref(r);
         return out;
 }

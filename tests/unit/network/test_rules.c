@@ -23,7 +23,7 @@ TEST(network_rules)
         struct husk_prefix s4, s6;
         CHECK(husk_prefix_parse("10.90.0.0/16", true, true, "x", &s4, NULL) == 0);
         CHECK(husk_prefix_parse("fd01:2:3:4::/64", true, true, "x", &s6, NULL) == 0);
-        char *t = husk_nft_network_text("hk-abc", &s4, &s6);
+        char *t = husk_nft_network_text("hk-abc", &s4, &s6, false);
         CHECK(t);
         CHECK_CONTAINS(t, "add rule inet husk n-hk-abc ip saddr 10.90.0.0/16 masquerade\n");
         CHECK_CONTAINS(t, "add rule inet husk n-hk-abc ip6 saddr fd01:2:3:4::/64 masquerade\n");
@@ -31,13 +31,23 @@ TEST(network_rules)
         CHECK_CONTAINS(t, "add rule inet husk o-hk-abc ct status dnat ip saddr 10.90.0.0/16 masquerade\n");
         CHECK_CONTAINS(t, "add rule inet husk o-hk-abc ct status dnat ip6 saddr fd01:2:3:4::/64 masquerade\n");
         CHECK_CONTAINS(t, "add element inet husk from_bridge { \"hk-abc\" : jump n-hk-abc }\n");
+        /* Isolation: its own bridge, published ports, then no other husk bridge. */
+        CHECK_CONTAINS(t, "add rule inet husk f-hk-abc oifname \"hk-abc\" accept\n"
+                          "add rule inet husk f-hk-abc ct status dnat accept\n"
+                          "add rule inet husk f-hk-abc oifname @bridges drop\n");
+        CHECK_CONTAINS(t, "add element inet husk fwd_bridge { \"hk-abc\" : jump f-hk-abc }\n");
         free(t);
-        t = husk_nft_network_text("hk-abc", &s4, NULL);
+        t = husk_nft_network_text("hk-abc", &s4, NULL, true);
         CHECK(t && !strstr(t, "ip6"));
+        /* --internal: nothing off the bridge. */
+        CHECK_CONTAINS(t, "add rule inet husk f-hk-abc oifname \"hk-abc\" accept\nadd rule inet husk f-hk-abc drop\n");
+        CHECK(!strstr(t, "ct status dnat accept"));
         free(t);
         t = husk_nft_network_del_text("hk-abc");
         CHECK_CONTAINS(t, "delete chain inet husk n-hk-abc\n");
         CHECK_CONTAINS(t, "delete element inet husk to_bridge { \"hk-abc\" }\n");
+        CHECK_CONTAINS(t, "delete element inet husk bridges { \"hk-abc\" }\n");
+        CHECK_CONTAINS(t, "delete chain inet husk f-hk-abc\n");
         free(t);
 }
 
