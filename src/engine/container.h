@@ -144,6 +144,10 @@ int husk_ctr_list(struct husk_ctr_store *s, struct husk_ctr **ret, size_t *ret_n
  * mounts and runtime state). */
 int husk_ctr_remove(struct husk_ctr_store *s, const char *id, const char *name, struct husk_error *err);
 
+/* Give a container a new name (Docker's rename): the new name reserved (EEXIST when in use), the
+ * record rewritten, the old name released; under the container's lock, then names.lock. */
+int husk_ctr_rename(struct husk_ctr_store *s, const char *id, const char *new_name, struct husk_error *err);
+
 /* The image ids (config digests) of every container's image, NULL-terminated and unique: what
  * husk_store_image_remove() and husk_store_gc() take as in_use, so `rmi` and `image prune` keep the
  * images containers run from. */

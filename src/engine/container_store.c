@@ -450,3 +450,44 @@ int husk_ctr_images_in_use(struct husk_ctr_store *s, char ***ret, struct husk_er
         *ret = ids;
         return 0;
 }
+
+int husk_ctr_rename(struct husk_ctr_store *s, const char *id, const char *new_name, struct husk_error *err)
+{
+        const char *name = new_name[0] == '/' ? new_name + 1 : new_name;
+        int r = husk_ctr_name_validate(name, err);
+        if (r < 0)
+                return r;
+        /* The container's lock, then names.lock: the order remove takes them in. */
+        _cleanup_close_ int lock = husk_ctr_lock(s, id, err);
+        if (lock < 0)
+                return lock;
+        _cleanup_(husk_ctr_done) struct husk_ctr c = { 0 };
+        r = husk_ctr_load(s, id, &c, err);
+        if (r < 0)
+                return r;
+        if (strcmp(c.name, name) == 0)
+                return husk_error_set(err, EINVAL, "renaming a container with the same name as its current name");
+        _cleanup_close_ int nlock = lock_file_at(s->fd, "names.lock", LOCK_EX, err);
+        if (nlock < 0)
+                return nlock;
+        r = name_reserve(s, name, id, err);
+        if (r < 0)
+                return r;
+        char *old = c.name;
+        c.name = strdup(name);
+        if (!c.name) {
+                c.name = old;
+                name_release(s, name, id);
+                return husk_error_errno(err, ENOMEM, "rename");
+        }
+        r = husk_ctr_save(s, &c, err);
+        if (r < 0) {
+                name_release(s, name, id);
+                free(old);
+                return r;
+        }
+        /* The old name goes last: until the record names the new one, the old still finds it. */
+        name_release(s, old, id);
+        free(old);
+        return 0;
+}

@@ -16,6 +16,7 @@
 
 #include "engine/ctr_network.h"
 #include "engine/engine.h"
+#include "engine/life.h"
 #include "engine/prepare.h"
 #include "image/rootfs.h"
 #include "util/cleanup.h"
@@ -161,6 +162,10 @@ struct report_buf {
 int husk_engine_start(struct husk_engine *e, const char *id, const struct husk_start_opts *o, int *ret_report,
                       struct husk_error *err)
 {
+        /* A user's start: RestartCount and a manual stop reset, as Docker (life.h). */
+        int r = husk_life_reset_on_start(e, id, err);
+        if (r < 0)
+                return r;
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
                 return husk_error_errno(err, errno, "start %s: pipe", id);
@@ -284,11 +289,15 @@ static int wait_monitor(struct husk_engine *e, const char *id, long timeout_ms)
 int husk_engine_stop(struct husk_engine *e, const char *id, int sig, int timeout, struct husk_error *err)
 {
         _cleanup_(husk_ctr_done) struct husk_ctr c = { 0 };
+        /* A user's stop: the restart policy rests (life.h); one waiting to restart it lets go of the
+         * monitor lock, which is waited for. */
         int r = husk_ctr_load(e->ctrs, id, &c, err);
-        if (r < 0)
+        if (r < 0 || (r = husk_life_mark_stopped(e, &c, err)) < 0)
                 return r;
         if (c.state != HUSK_CTR_RUNNING || c.monitor_dead)
-                return 0;
+                return wait_monitor(e, id, 30000) < 0
+                               ? husk_error_set(err, ETIMEDOUT, "container %s: its restart did not end", c.name)
+                               : 0;
         struct husk_error ignored = { 0 };
         (void) husk_container_kill(&e->rt, id, sig, false, &ignored);
         if (wait_monitor(e, id, timeout < 0 ? 10000L : (long) timeout * 1000) == 0)
@@ -334,6 +343,9 @@ int husk_engine_remove(struct husk_engine *e, const char *id, bool force, struct
         _cleanup_(husk_ctr_done) struct husk_ctr c = { 0 };
         int r = husk_ctr_load(e->ctrs, id, &c, err);
         if (r < 0)
+                return r;
+        /* Forced: its restart policy must not start it again meanwhile (nor from its wait). */
+        if (force && (r = husk_life_mark_stopped(e, &c, err)) < 0)
                 return r;
         if (c.state == HUSK_CTR_RUNNING && !c.monitor_dead) {
                 if (!force)

@@ -265,9 +265,9 @@ static int exec_monitor(struct monitor *m, int lock_fd, int report_fd, struct hu
         for (size_t i = 0; i < HUSK_ARRAY_SIZE(fds); i++)
                 if (keep(fds[i]) < 0)
                         return husk_error_errno(err, errno, "monitor fds");
-        char a[9][16];
+        char a[10][16];
         int vals[] = { (int) m->init_pid, m->sig_fd, m->out_r, m->err_r, m->log_fd, m->attach[0], m->attach[1], exe,
-                       report_fd };
+                       report_fd, lock_fd };
         for (size_t i = 0; i < HUSK_ARRAY_SIZE(vals); i++)
                 (void) snprintf(a[i], sizeof(a[i]), "%d", vals[i]);
         /* The storage root is the parent of containers/. */
@@ -279,15 +279,18 @@ static int exec_monitor(struct monitor *m, int lock_fd, int report_fd, struct hu
         const char *path = monitor_path();
         char *argv[] = { "husk-monitor", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], "--",
                          "husk", "--storage-root", root, "--root", (char *) m->e->rt.root, "container", "cleanup",
-                         "--report-fd", a[8], m->c.id, NULL };
+                         "--report-fd", a[8], "--lock-fd", a[9], m->c.id, NULL };
         extern char **environ;
         (void) execve(path, argv, environ);
         return husk_error_errno(err, errno, "exec %s", path);
 }
 
-static int monitor_run(const struct husk_monitor_args *a, struct monitor *m, struct husk_error *err)
+/* What the monitor process is, set once (a restart by the policy finds it set already, in the same
+ * process: the session, the subreaper status and the mask survive the execs in between). */
+static int monitor_process(struct monitor *m, struct husk_error *err)
 {
-        if (setsid() < 0)
+        /* EPERM: already the leader of the session made at the first start (a restart). */
+        if (setsid() < 0 && errno != EPERM)
                 return husk_error_errno(err, errno, "setsid");
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
                 return husk_error_errno(err, errno, "PR_SET_CHILD_SUBREAPER");
@@ -311,20 +314,19 @@ static int monitor_run(const struct husk_monitor_args *a, struct monitor *m, str
                 return husk_error_errno(err, errno, "signalfd");
         if (chdir("/") < 0)
                 return husk_error_errno(err, errno, "chdir /");
+        return 0;
+}
 
-        /* Held (never closed) until we exit: that is what tells the others we live. */
-        int lock = husk_ctr_monitor_lock(m->e->ctrs, a->id, err);
-        if (lock < 0)
-                return lock == -EWOULDBLOCK ? husk_error_set(err, EBUSY, "container %s is already running", a->id)
-                                            : lock;
+/* Start the container and become husk-monitor; lock: the monitor lock, held. Returns on failure. */
+static int monitor_launch(struct monitor *m, int lock, int report_fd, struct husk_error *err)
+{
         int r = monitor_start(m, err);
         if (r < 0)
                 return r;
         m->log_fd = openat(m->dirfd, HUSK_LOG_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-        report(a->report_fd, "ok %d\n", (int) m->init_pid);
+        report(report_fd, "ok %d\n", (int) m->init_pid);
         /* Detached: nobody waits for the exit report. */
-        int report_fd = a->report_fd;
-        if (m->attach[0] < 0 && m->attach[1] < 0) {
+        if (m->attach[0] < 0 && m->attach[1] < 0 && report_fd >= 0) {
                 (void) close(report_fd);
                 report_fd = -1;
         }
@@ -334,6 +336,35 @@ static int monitor_run(const struct husk_monitor_args *a, struct monitor *m, str
         (void) husk_container_kill(&m->e->rt, m->c.id, SIGKILL, false, &ignored);
         (void) waitpid(m->init_pid, NULL, 0);
         (void) husk_engine_cleanup(m->e, m->c.id, 255, report_fd, &ignored);
+        return r;
+}
+
+static int monitor_run(const struct husk_monitor_args *a, struct monitor *m, struct husk_error *err)
+{
+        int r = monitor_process(m, err);
+        if (r < 0)
+                return r;
+        /* Held (never closed) until we exit: that is what tells the others we live. */
+        int lock = husk_ctr_monitor_lock(m->e->ctrs, a->id, err);
+        if (lock < 0)
+                return lock == -EWOULDBLOCK ? husk_error_set(err, EBUSY, "container %s is already running", a->id)
+                                            : lock;
+        return monitor_launch(m, lock, a->report_fd, err);
+}
+
+int husk_monitor_restart(struct husk_engine *e, const char *id, int lock_fd, struct husk_error *err)
+{
+        const struct husk_monitor_args a = { .engine = e, .id = id, .report_fd = -1, .out_fd = -1, .err_fd = -1 };
+        struct monitor m = { .a = &a, .e = e, .dirfd = -1, .out_r = -1, .err_r = -1, .sig_fd = -1, .log_fd = -1,
+                             .attach = { -1, -1 } };
+        int r = monitor_process(&m, err);
+        if (r >= 0)
+                r = monitor_launch(&m, lock_fd, -1, err);
+        husk_ctr_free_contents(&m.c);
+        if (m.dirfd >= 0)
+                (void) close(m.dirfd);
+        if (m.sig_fd >= 0)
+                (void) close(m.sig_fd);
         return r;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli/husk/containers.h"
 #include "engine/ctr_network.h"
+#include "engine/life.h"
 #include "engine/logfile.h"
 #include "util/cleanup.h"
 
@@ -92,6 +93,8 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
                 json_t *o = container_json(&e, &c);
                 if (o)
                         (void) json_object_set_new(o, "NetworkSettings", husk_ctr_net_settings_json(&e, &c));
+                if (o)
+                        husk_life_inspect(e.ctrs, &c, o);
                 if (!o || json_array_append_new(out, o) < 0)
                         return husk_failf(ctx, "out of memory");
         }

@@ -10,6 +10,7 @@
 #include "cli/husk/pull_policy.h"
 #include "cli/husk/run_res.h"
 #include "cli/husk/run_sec.h"
+#include "cli/husk/run_life.h"
 #include "cli/signals.h"
 #include "engine/ctr_network.h"
 #include "util/cleanup.h"
@@ -27,6 +28,7 @@ struct run_flags {
         struct arg_strings env, publish, dns, add_host;
         struct run_res_flags res;
         struct run_sec_flags sec;
+        struct run_life_flags life;
 };
 
 #define RUN_OPTS                                                                                                 \
@@ -65,7 +67,8 @@ struct run_flags {
         ARG_OPT("interactive", "i", ARG_BOOL, struct run_flags, interactive, "Keep STDIN open (not supported yet)"), \
         ARG_OPT("tty", "t", ARG_BOOL, struct run_flags, tty, "Allocate a pseudo-TTY (not supported yet)"),      \
         RUN_RES_OPTS(struct run_flags, res),                                                                     \
-        RUN_SEC_OPTS(struct run_flags, sec)
+        RUN_SEC_OPTS(struct run_flags, sec),                                                                     \
+        RUN_LIFE_OPTS(struct run_flags)
 
 static const struct arg_opt create_opts[] = { RUN_OPTS };
 static const struct arg_opt run_opts[] = {
@@ -155,6 +158,8 @@ static int flags_to_config(const struct husk_ctx *ctx, const struct run_flags *f
         r = husk_run_sec_config(ctx, &f->sec, cfg);
         if (r != 0)
                 return r;
+        if (husk_run_life_apply(ctx, &f->life, cfg) != 0)
+                return HUSK_EXIT_ERROR;
         return 0;
 }
 
@@ -180,11 +185,11 @@ static int create_container(const struct husk_ctx *ctx, struct husk_engine *e, c
                 .mac = f->mac_address, .dns = f->dns.v, .n_dns = f->dns.n, .add_host = f->add_host.v,
                 .n_add_host = f->add_host.n, .bandwidth = f->network_bandwidth,
         };
-        if (husk_ctr_net_save(e, ret, &net, &err) < 0) {
+        if (husk_ctr_net_save(e, ret, &net, &err) < 0 || (r = husk_run_life_created(ctx, &f->life, ret)) != 0) {
                 /* No container is left behind for options that cannot work. */
                 struct husk_error ignored = { 0 };
                 (void) husk_engine_remove(e, ret->id, true, &ignored);
-                return husk_fail(ctx, &err);
+                return r != 0 ? r : husk_fail(ctx, &err);
         }
         return 0;
 }

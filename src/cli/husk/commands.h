@@ -21,6 +21,8 @@
         X(system_df)                                                                                   \
         /* containers (engine) */                                                                      \
         X(run) X(create) X(start) X(stop) X(kill) X(rm) X(ps) X(logs) X(inspect) X(wait) X(cleanup)   \
+        /* lifecycle: restart, rename, container prune (life) */                                     \
+        X(restart) X(rename) X(container_prune)                                                        \
         /* transfer: load, save, import (transfer) */                                                  \
         X(load)                                                                                        \
         X(save)                                                                                        \

@@ -83,7 +83,7 @@ bool husk_image_filter_row(const struct husk_image_filter *f, const char *repo, 
         return false;
 }
 
-static bool label_matches(const char *want, json_t *labels)
+bool husk_label_matches(const char *want, json_t *labels)
 {
         const char *eq = strchr(want, '=');
         size_t klen = eq ? (size_t) (eq - want) : strlen(want);
@@ -104,7 +104,7 @@ bool husk_image_filter_image(const struct husk_image_filter *f, int64_t created,
         if (f->since && !(created > f->since_time))
                 return false;
         for (size_t i = 0; i < f->n_labels; i++)
-                if (!json_is_object(labels) || !label_matches(f->labels[i], labels))
+                if (!json_is_object(labels) || !husk_label_matches(f->labels[i], labels))
                         return false;
         return true;
 }
@@ -156,10 +156,10 @@ bool husk_prune_filter_match(const struct husk_prune_filter *f, int64_t created,
         if (f->has_until && !(created < f->until))
                 return false;
         for (size_t i = 0; i < f->n_labels; i++)
-                if (!json_is_object(labels) || !label_matches(f->labels[i], labels))
+                if (!json_is_object(labels) || !husk_label_matches(f->labels[i], labels))
                         return false;
         for (size_t i = 0; i < f->n_not_labels; i++)
-                if (json_is_object(labels) && label_matches(f->not_labels[i], labels))
+                if (json_is_object(labels) && husk_label_matches(f->not_labels[i], labels))
                         return false;
         return true;
 }

@@ -35,6 +35,9 @@ bool husk_image_filter_row(const struct husk_image_filter *f, const char *repo, 
 /* The image's own filters: created (seconds, 0 unknown) and its config's Labels object (NULL: none). */
 bool husk_image_filter_image(const struct husk_image_filter *f, int64_t created, json_t *labels);
 
+/* One label filter ("key" or "key=value") against a Labels object (also containers' filters). */
+bool husk_label_matches(const char *want, json_t *labels);
+
 /* `husk image prune --filter`: until=TIMESTAMP (created before it; a duration is back from now),
    label=KEY[=VALUE] and label!=KEY[=VALUE]. */
 struct husk_prune_filter {
