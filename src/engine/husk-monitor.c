@@ -11,6 +11,10 @@
  * It copies the output into the json-file log (and to an attached caller) until the init exits, then
  * executes EXIT_CMD (through EXE_FD, the sealed husk binary: `husk container cleanup ...`) with the
  * exit code appended, which releases the container and records its exit.
+ *
+ * The log's format and rotation (--log-driver k8s-file, --log-opt max-size/max-file) come in the
+ * environment, taken out before anything else sees it:
+ *   HUSK_MONITOR_LOG="FORMAT MAX_SIZE MAX_FILES DIR_FD"  (FORMAT 0 json-file, 1 k8s-file)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,6 +126,30 @@ static int run(struct mon *m)
         return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
 }
 
+/* HUSK_MONITOR_LOG (above): format and rotation of the log writer. */
+static int log_setup(struct mon *m, int *ret_dirfd)
+{
+        *ret_dirfd = -1;
+        const char *env = getenv("HUSK_MONITOR_LOG");
+        if (!env)
+                return 0;
+        int format, max_files, dirfd;
+        long long max_size;
+        if (sscanf(env, "%d %lld %d %d", &format, &max_size, &max_files, &dirfd) != 4 || format < 0 || format > 1 ||
+            max_size < 0 || max_files < 1 || dirfd < -1)
+                return -1;
+        (void) unsetenv("HUSK_MONITOR_LOG");
+        m->log.format = (enum husk_log_format) format;
+        m->log.max_size = max_size;
+        m->log.max_files = max_files;
+        m->log.dirfd = dirfd;
+        struct stat st;
+        if (m->log.fd >= 0 && fstat(m->log.fd, &st) == 0)
+                m->log.size = st.st_size;
+        *ret_dirfd = dirfd;
+        return 0;
+}
+
 static int fd_arg(const char *s)
 {
         char *end;
@@ -150,9 +179,13 @@ int main(int argc, char **argv)
         m.attach[0] = v[5];
         m.attach[1] = v[6];
         int exe_fd = v[7];
+        m.log.dirfd = -1;
+        int log_dirfd;
+        if (log_setup(&m, &log_dirfd) < 0)
+                return 2;
         /* Ours only: none of these may reach the cleanup command but the ones it needs (it gets the
          * report fd and the monitor lock through its own arguments and inheritance). */
-        int own[] = { m.sig_fd, m.fds[0], m.fds[1], m.log.fd, m.attach[0], m.attach[1], exe_fd };
+        int own[] = { m.sig_fd, m.fds[0], m.fds[1], m.log.fd, m.attach[0], m.attach[1], exe_fd, log_dirfd };
         for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
                 if (own[i] >= 0)
                         (void) fcntl(own[i], F_SETFD, FD_CLOEXEC);

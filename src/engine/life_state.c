@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "engine/life.h"
+#include "engine/log_config.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -158,6 +159,17 @@ void husk_life_inspect(struct husk_ctr_store *s, const struct husk_ctr *c, json_
         json_t *state = json_object_get(doc, "State");
         bool restarting = strcmp(husk_life_status(c, &l), "restarting") == 0;
         (void) json_object_set_new(doc, "RestartCount", json_integer(l.restart_count));
+        /* The log's file as the driver names it (Docker: "" for none). */
+        struct husk_log_opts lo;
+        json_t *path = json_object_get(doc, "LogPath");
+        if (json_is_string(path) && husk_log_opts_get(c, &lo, &ignored) == 0 && (lo.none || lo.format == HUSK_LOG_K8S)) {
+                char buf[4200] = "";
+                const char *slash = strrchr(json_string_value(path), '/');
+                if (!lo.none && slash)
+                        (void) snprintf(buf, sizeof(buf), "%.*s/%s", (int) (slash - json_string_value(path)),
+                                        json_string_value(path), HUSK_LOG_FILE_K8S);
+                (void) json_object_set_new(doc, "LogPath", json_string(buf));
+        }
         if (!json_is_object(state))
                 return;
         if (restarting) {

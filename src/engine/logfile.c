@@ -4,6 +4,8 @@
 #include "engine/logfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,14 +109,67 @@ static int write_all(int fd, const char *data, size_t len)
         return 0;
 }
 
+const char *husk_log_file_name(enum husk_log_format f)
+{
+        return f == HUSK_LOG_K8S ? HUSK_LOG_FILE_K8S : HUSK_LOG_FILE;
+}
+
+size_t husk_log_format_k8s(enum husk_log_stream stream, const char *data, size_t len, int64_t time_ns, char *buf)
+{
+        char when[64];
+        husk_time_rfc3339(time_ns, when, sizeof(when));
+        bool full = len > 0 && data[len - 1] == '\n';
+        int n = sprintf(buf, "%s %s %c ", when, stream == HUSK_LOG_STDERR ? "stderr" : "stdout", full ? 'F' : 'P');
+        size_t text = full ? len - 1 : len;
+        memcpy(buf + n, data, text);
+        buf[(size_t) n + text] = '\n';
+        return (size_t) n + text + 1;
+}
+
+/* NAME.(i-1) -> NAME.i down to NAME -> NAME.1, then a new NAME under the same fd number. */
+static int rotate(struct husk_log_writer *w)
+{
+        const char *name = husk_log_file_name(w->format);
+        char from[64], to[64];
+        for (int i = w->max_files - 1; i >= 1; i--) {
+                (void) snprintf(to, sizeof(to), "%s.%d", name, i);
+                if (i > 1)
+                        (void) snprintf(from, sizeof(from), "%s.%d", name, i - 1);
+                else
+                        (void) snprintf(from, sizeof(from), "%s", name);
+                if (renameat(w->dirfd, from, w->dirfd, to) < 0 && errno != ENOENT)
+                        return -errno;
+        }
+        int fd = openat(w->dirfd, name, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        int r = dup3(fd, w->fd, O_CLOEXEC) < 0 ? -errno : 0;
+        (void) close(fd);
+        if (r == 0)
+                w->size = 0;
+        return r;
+}
+
 static int write_entry(struct husk_log_writer *w, enum husk_log_stream stream, const char *data, size_t len)
 {
+        if (w->fd < 0)
+                return 0; /* --log-driver none */
         /* The worst case of escaping is 6 bytes per input byte. */
         _cleanup_free_ char *buf = malloc(6 * len + 128);
         if (!buf)
                 return -ENOMEM;
-        size_t n = husk_log_format(stream, data, len, husk_now_ns(), buf);
-        return write_all(w->fd, buf, n);
+        size_t n = w->format == HUSK_LOG_K8S ? husk_log_format_k8s(stream, data, len, husk_now_ns(), buf)
+                                             : husk_log_format(stream, data, len, husk_now_ns(), buf);
+        /* As Docker: the entry that crosses max-size is written, the next one starts a new file. */
+        if (w->max_size > 0 && w->size >= w->max_size && w->dirfd >= 0) {
+                int r = rotate(w);
+                if (r < 0)
+                        return r;
+        }
+        int r = write_all(w->fd, buf, n);
+        if (r == 0)
+                w->size += (int64_t) n;
+        return r;
 }
 
 int husk_log_feed(struct husk_log_writer *w, enum husk_log_stream stream, const char *data, size_t len)

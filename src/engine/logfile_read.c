@@ -2,6 +2,7 @@
 /* Docker's json-file log format: entries read back (`husk logs`). */
 #include <errno.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -52,5 +53,47 @@ int husk_log_parse_line(const char *line, size_t len, enum husk_log_stream *ret_
         if (ret_time_ns)
                 *ret_time_ns = json_is_string(when) ? parse_time(json_string_value(when)) : 0;
         json_decref(o);
+        return 0;
+}
+
+int husk_log_parse_k8s_line(const char *line, size_t len, enum husk_log_stream *ret_stream, char **ret_text,
+                            size_t *ret_len, int64_t *ret_time_ns)
+{
+        /* TIME SP STREAM SP TAG SP TEXT */
+        const char *sp1 = memchr(line, ' ', len);
+        if (!sp1 || sp1 - line >= 64)
+                return -EINVAL;
+        const char *rest = sp1 + 1;
+        size_t left = len - (size_t) (rest - line);
+        enum husk_log_stream stream;
+        if (left >= 7 && memcmp(rest, "stdout ", 7) == 0)
+                stream = HUSK_LOG_STDOUT;
+        else if (left >= 7 && memcmp(rest, "stderr ", 7) == 0)
+                stream = HUSK_LOG_STDERR;
+        else
+                return -EINVAL;
+        rest += 7;
+        left -= 7;
+        if (left < 2 || (rest[0] != 'F' && rest[0] != 'P') || rest[1] != ' ')
+                return -EINVAL;
+        bool full = rest[0] == 'F';
+        rest += 2;
+        left -= 2;
+        char *text = malloc(left + 2);
+        if (!text)
+                return -ENOMEM;
+        memcpy(text, rest, left);
+        if (full)
+                text[left++] = '\n';
+        text[left] = '\0';
+        if (ret_time_ns) {
+                char when[64];
+                memcpy(when, line, (size_t) (sp1 - line));
+                when[sp1 - line] = '\0';
+                *ret_time_ns = parse_time(when);
+        }
+        *ret_stream = stream;
+        *ret_text = text;
+        *ret_len = left;
         return 0;
 }

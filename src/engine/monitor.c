@@ -31,6 +31,7 @@
 
 #include "engine/ctr_network.h"
 #include "engine/engine.h"
+#include "engine/log_config.h"
 #include "engine/logfile.h"
 #include "engine/prepare.h"
 #include "image/rootfs.h"
@@ -323,7 +324,10 @@ static int monitor_launch(struct monitor *m, int lock, int report_fd, struct hus
         int r = monitor_start(m, err);
         if (r < 0)
                 return r;
-        m->log_fd = openat(m->dirfd, HUSK_LOG_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* --log-driver, --log-opt (log_config.h); a log that cannot be opened is no log, as before. */
+        struct husk_error ignored = { 0 };
+        if (husk_log_open_for_monitor(&m->c, m->dirfd, &m->log_fd, &ignored) < 0)
+                m->log_fd = -1;
         report(report_fd, "ok %d\n", (int) m->init_pid);
         /* Detached: nobody waits for the exit report. */
         if (m->attach[0] < 0 && m->attach[1] < 0 && report_fd >= 0) {
@@ -332,7 +336,6 @@ static int monitor_launch(struct monitor *m, int lock, int report_fd, struct hus
         }
         r = exec_monitor(m, lock, report_fd, err);
         /* Not monitored, the container must not run on unseen. */
-        struct husk_error ignored = { 0 };
         (void) husk_container_kill(&m->e->rt, m->c.id, SIGKILL, false, &ignored);
         (void) waitpid(m->init_pid, NULL, 0);
         (void) husk_engine_cleanup(m->e, m->c.id, 255, report_fd, &ignored);

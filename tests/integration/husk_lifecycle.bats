@@ -83,11 +83,9 @@ wait_for() {
 @test "husk: a restarting container (growing backoff) shows Restarting; stop ends the wait" {
 	hkr -d --name flap --restart always "$RFS" false
 	# 100, 200, 400, 800 ms...: soon the wait is longer than the run.
-	wait_for 20 bash -c "$HUSK --storage-root $HUSK_STORE --root $ROOT ps -a --filter status=restarting -q | grep -q ."
-	run hk ps -a --format '{{.Status}}'
-	[[ "$output" == "Restarting (1) "* ]]
-	run hk inspect flap
-	[ "$(jq -r '.[0].State.Restarting' <<<"$output")" = true ]
+	# Each seen in a wait of its own (a run comes in between).
+	wait_for 30 bash -c "$HUSK --storage-root $HUSK_STORE --root $ROOT ps -a --filter status=restarting --format '{{.Status}}' | grep -q '^Restarting (1) '"
+	wait_for 30 bash -c "$HUSK --storage-root $HUSK_STORE --root $ROOT inspect flap | jq -e '.[0].State.Restarting and .[0].State.Status == \"restarting\"'"
 	run hk stop flap
 	[ "$status" -eq 0 ]
 	run hk inspect flap
@@ -238,4 +236,104 @@ wait_for() {
 	[[ "$output" == *"missing"* ]]
 	run hk ps -aq
 	[ -z "$output" ]
+}
+
+@test "husk logs --tail, --since, --until, -t" {
+	hkr --name lg "$RFS" sh -c 'echo one; echo two >&2; sleep 1.5; echo three; echo four'
+	run hk logs --tail 2 lg
+	[ "$output" = "$(printf 'three\nfour')" ]
+	run hk logs --tail all lg
+	[ "${#lines[@]}" -eq 4 ]
+	run hk logs -n 0 lg
+	[ -z "$output" ]
+	# Entries to the stream they came from.
+	[ "$(hk logs lg 2>/dev/null | tr '\n' ' ')" = "one three four " ]
+	[ "$(hk logs lg 2>&1 >/dev/null)" = two ]
+	run hk logs -t --tail 1 lg
+	[[ "$output" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}Z\ four$ ]]
+	# --since/--until as times of the entries themselves: Unix seconds with a fraction and RFC 3339.
+	t3="$(hk logs -t lg 2>/dev/null | sed -n 2p | cut -d' ' -f1)"
+	since="$(date -d "$t3" +%s.%N)"
+	run hk logs --since "$since" lg
+	[ "$output" = "$(printf 'three\nfour')" ]
+	run hk logs --until "$(date -d "$t3 - 1 sec" --utc +%Y-%m-%dT%H:%M:%S.%NZ)" lg
+	[ "$output" = "$(printf 'one\ntwo')" ]
+	run hk logs --since 1h lg
+	[ "${#lines[@]}" -eq 4 ]
+	run hk logs --since 0s lg
+	[ -z "$output" ]
+	run hk logs --since yesterday-ish lg
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'invalid value for "since"'* ]]
+	run hk logs --tail x lg
+	[ "$status" -eq 125 ]
+}
+
+@test "husk logs -f follows while the container writes, with --tail, and ends with it" {
+	hkr -d --name fl "$RFS" sh -c 'echo early; sleep 1; for i in 1 2 3; do echo "late $i"; sleep 0.3; done'
+	run hk logs -f --tail 0 fl
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'late 1\nlate 2\nlate 3')" ]
+	run hk logs -f fl
+	[ "${#lines[@]}" -eq 4 ]
+}
+
+@test "husk run --log-opt max-size/max-file: json-file rotated by the monitor, at most max-file files, logs reads them all" {
+	id="$(hkr -d --name rot --log-opt max-size=1k --log-opt max-file=3 "$RFS" sh -c 'i=0; while [ $i -lt 100 ]; do echo "line $i"; i=$((i+1)); done; sleep 1; i=100; while [ $i -lt 200 ]; do echo "line $i"; i=$((i+1)); done')"
+	# Followed across the rotations as they happen.
+	run hk logs -f rot
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "line 199" ]
+	dir="$HUSK_STORE/containers/$id"
+	run ls "$dir"
+	n="$(ls "$dir" | grep -c '^container-json\.log')"
+	[ "$n" -eq 3 ]
+	[ ! -e "$dir/container-json.log.3" ]
+	for f in "$dir"/container-json.log*; do
+		# Each at most max-size plus the entry that crossed it.
+		[ "$(stat -c %s "$f")" -lt 1100 ]
+	done
+	# logs reads the rotated files too, oldest first, in order.
+	run hk logs rot
+	[ "${lines[-1]}" = "line 199" ]
+	total="${#lines[@]}"
+	[ "$total" -gt 20 ]
+	first="${lines[0]#line }"
+	[ "$(hk logs rot | awk '{print $2}' | tr '\n' ' ')" = "$(seq "$first" 199 | tr '\n' ' ')" ]
+	run hk inspect rot
+	[ "$(jq -c '.[0].HostConfig.LogConfig' <<<"$output")" = '{"Type":"json-file","Config":{"max-size":"1k","max-file":"3"}}' ]
+	run hkr --log-opt max-file=0 "$RFS" true
+	[ "$status" -eq 125 ]
+	run hkr --log-opt max-size=lots "$RFS" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"max-size=lots"* ]]
+	run hkr --log-opt colour=red "$RFS" true
+	[[ "$output" == *"unknown log opt 'colour' for json-file log driver"* ]]
+}
+
+@test "husk run --log-driver k8s-file: podman's CRI lines; none: no file, logs refuses" {
+	id="$(hk create --cgroup-parent "$CG_PARENT" --name k8 --log-driver k8s-file --rootfs "$RFS" sh -c 'echo out; echo err >&2; printf partial')"
+	hk start -a k8 >/dev/null 2>&1
+	file="$(hk inspect k8 | jq -r '.[0].LogPath')"
+	[ "$file" = "$HUSK_STORE/containers/$id/ctr.log" ]
+	run cat "$file"
+	[[ "${lines[0]}" =~ ^20[0-9-]{8}T[0-9:.]{18}Z\ stdout\ F\ out$ ]]
+	[[ "${lines[1]}" =~ Z\ stderr\ F\ err$ ]]
+	[[ "${lines[2]}" =~ Z\ stdout\ P\ partial$ ]]
+	[ "$(hk logs k8 2>/dev/null)" = "$(printf 'out\npartial')" ]
+	[ "$(hk logs k8 2>&1 >/dev/null)" = err ]
+	[ ! -e "$HUSK_STORE/containers/$id/container-json.log" ]
+	id2="$(hk create --cgroup-parent "$CG_PARENT" --name nolog --log-driver none --rootfs "$RFS" echo hi)"
+	run hk start -a nolog
+	[ "$output" = hi ]
+	run hk logs nolog
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"configured logging driver does not support reading"* ]]
+	[ -z "$(ls "$HUSK_STORE/containers/$id2" | grep -E '\.log')" ]
+	run hk inspect nolog
+	[ "$(jq -r '.[0].HostConfig.LogConfig.Type' <<<"$output")" = none ]
+	run hkr --log-driver syslog "$RFS" true
+	[ "$status" -eq 125 ]
+	run hkr --log-driver none --log-opt max-size=1k "$RFS" true
+	[ "$status" -eq 125 ]
 }

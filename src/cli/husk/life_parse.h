@@ -25,10 +25,5 @@ int husk_kv_file_parse(const char *data, size_t len, const char *file, const cha
  * {"Name": ..., "MaximumRetryCount": N}. */
 int husk_restart_policy_parse(const char *s, json_t **ret, struct husk_error *err);
 
-/* --log-driver (NULL: json-file) and --log-opt KEY=VALUE... as HostConfig.LogConfig
- * {"Type": ..., "Config": {...}}: json-file and k8s-file take max-size (go-units RAMInBytes, > 0) and
- * max-file (>= 1, only with max-size, as Docker); none takes nothing. */
-int husk_log_config_parse(const char *driver, char *const *opts, size_t n, json_t **ret, struct husk_error *err);
-
 /* A --health-* duration (Go's time.ParseDuration) in ns; flag names the option in errors. */
 int husk_health_duration_parse(const char *flag, const char *s, int64_t *ret, struct husk_error *err);

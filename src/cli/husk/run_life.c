@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/husk/life_parse.h"
+#include "engine/log_config.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 

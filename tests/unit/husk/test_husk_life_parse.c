@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The lifecycle options' parsers: env/label files, restart policies, log configs, health durations;
- * the container filters of ps. */
+/* The lifecycle options' parsers: env/label files, restart policies, health durations; the
+ * container filters of ps. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,33 +65,6 @@ TEST(restart_policy)
         for (size_t i = 0; i < 6; i++)
                 CHECK(husk_restart_policy_parse(bad[i], &p, &err) == -EINVAL);
         CHECK_CONTAINS(err.msg, "invalid restart policy");
-}
-
-TEST(log_config)
-{
-        json_t *c = NULL;
-        struct husk_error err = { 0 };
-        char *opts[] = { "max-size=10k", "max-file=3" };
-        CHECK(husk_log_config_parse(NULL, opts, 2, &c, &err) == 0);
-        CHECK_STR_EQ(json_string_value(json_object_get(c, "Type")), "json-file");
-        CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(c, "Config"), "max-size")), "10k");
-        json_decref(c);
-        CHECK(husk_log_config_parse("k8s-file", opts, 1, &c, &err) == 0);
-        json_decref(c);
-        CHECK(husk_log_config_parse("none", NULL, 0, &c, &err) == 0);
-        json_decref(c);
-        CHECK(husk_log_config_parse("none", opts, 1, &c, &err) == -EINVAL);
-        CHECK_CONTAINS(err.msg, "unknown log opt 'max-size' for none log driver");
-        CHECK(husk_log_config_parse("syslog", NULL, 0, &c, &err) == -EINVAL);
-        char *bad_size[] = { "max-size=ten" };
-        CHECK(husk_log_config_parse(NULL, bad_size, 1, &c, &err) == -EINVAL);
-        CHECK_CONTAINS(err.msg, "max-size=ten");
-        char *no_size[] = { "max-file=2" };
-        CHECK(husk_log_config_parse(NULL, no_size, 1, &c, &err) == -EINVAL);
-        char *zero[] = { "max-file=0" };
-        CHECK(husk_log_config_parse(NULL, zero, 1, &c, &err) == -EINVAL);
-        char *nokv[] = { "max-size" };
-        CHECK(husk_log_config_parse(NULL, nokv, 1, &c, &err) == -EINVAL);
 }
 
 TEST(health_duration)

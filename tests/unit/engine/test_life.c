@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Docker's restartmanager decisions: policies, the retry count, the backoff and its reset; the life
- * file written and read back. */
+ * file written and read back; --log-driver/--log-opt as LogConfig. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "engine/life.h"
+#include "engine/log_config.h"
 #include "test.h"
 
 #define S 1000000000LL
@@ -66,6 +68,33 @@ TEST(life_file)
         (void) unlinkat(dfd, HUSK_LIFE_FILE, 0);
         (void) close(dfd);
         (void) rmdir(dir);
+}
+
+TEST(log_config)
+{
+        json_t *c = NULL;
+        struct husk_error err = { 0 };
+        char *opts[] = { "max-size=10k", "max-file=3" };
+        CHECK(husk_log_config_parse(NULL, opts, 2, &c, &err) == 0);
+        CHECK_STR_EQ(json_string_value(json_object_get(c, "Type")), "json-file");
+        CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(c, "Config"), "max-size")), "10k");
+        json_decref(c);
+        CHECK(husk_log_config_parse("k8s-file", opts, 1, &c, &err) == 0);
+        json_decref(c);
+        CHECK(husk_log_config_parse("none", NULL, 0, &c, &err) == 0);
+        json_decref(c);
+        CHECK(husk_log_config_parse("none", opts, 1, &c, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "unknown log opt 'max-size' for none log driver");
+        CHECK(husk_log_config_parse("syslog", NULL, 0, &c, &err) == -EINVAL);
+        char *bad_size[] = { "max-size=ten" };
+        CHECK(husk_log_config_parse(NULL, bad_size, 1, &c, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "max-size=ten");
+        char *no_size[] = { "max-file=2" };
+        CHECK(husk_log_config_parse(NULL, no_size, 1, &c, &err) == -EINVAL);
+        char *zero[] = { "max-file=0" };
+        CHECK(husk_log_config_parse(NULL, zero, 1, &c, &err) == -EINVAL);
+        char *nokv[] = { "max-size" };
+        CHECK(husk_log_config_parse(NULL, nokv, 1, &c, &err) == -EINVAL);
 }
 
 RUN_TESTS()
