@@ -188,7 +188,7 @@ static int ingest(struct husk_store *s, const char *path, const char *what, cons
 }
 
 /* RFC 3339 in UTC with nanoseconds, as Go's time.Time marshals. */
-static void now_rfc3339(char buf[static 40])
+void husk_import_now_rfc3339(char buf[static 40])
 {
         struct timespec ts;
         struct tm tm;
@@ -199,8 +199,8 @@ static void now_rfc3339(char buf[static 40])
         snprintf(buf + n, 40 - n, ".%09ldZ", ts.tv_nsec);
 }
 
-static int put_json(struct husk_store *s, json_t *doc, const char *what, char ret_digest[static HUSK_DIGEST_LEN],
-                    int64_t *ret_size, struct husk_error *err)
+int husk_import_put_json(struct husk_store *s, json_t *doc, const char *what, char ret_digest[static HUSK_DIGEST_LEN],
+                         int64_t *ret_size, struct husk_error *err)
 {
         _cleanup_free_ char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
@@ -225,7 +225,7 @@ static int config_json(const char *diffid, const char *source, const struct husk
                 arch = opts->platform.architecture ? opts->platform.architecture : arch;
                 variant = opts->platform.variant;
         }
-        now_rfc3339(created);
+        husk_import_now_rfc3339(created);
         if (!opts->message && asprintf(&comment, "imported from %s", source) < 0)
                 return husk_error_errno(err, ENOMEM, "import %s", source);
         _cleanup_json_ json_t *c = json_pack("{s:s, s:s, s:s*, s:s, s:{}, s:{s:s, s:[s]}, s:[{s:s, s:s, s:s}]}",
@@ -242,6 +242,28 @@ static int config_json(const char *diffid, const char *source, const struct husk
         return 0;
 }
 
+int husk_import_check(const char *name, const char *const *changes, char **ret_name, struct husk_error *err)
+{
+        *ret_name = NULL;
+        /* The name checked before any work, so a typo costs nothing. */
+        if (name) {
+                _cleanup_(husk_reference_freep) struct husk_reference ref = { 0 };
+                int r = husk_reference_parse(name, &ref, err);
+                if (r < 0)
+                        return r;
+                if (ref.digest)
+                        return husk_error_set(err, EINVAL, "%s: a digest reference cannot name an image", name);
+                *ret_name = husk_reference_string(&ref);
+                if (!*ret_name)
+                        return husk_error_errno(err, ENOMEM, "%s", name);
+        }
+        /* The changes too: a typo must not cost an unpack. */
+        _cleanup_json_ json_t *probe = json_object();
+        if (!probe)
+                return husk_error_errno(err, ENOMEM, "the changes");
+        return husk_import_apply_changes(probe, changes, err);
+}
+
 int husk_image_import(struct husk_store *s, const char *path, const struct husk_load_opts *opts,
                       char ret_id[static HUSK_DIGEST_LEN], struct husk_error *err)
 {
@@ -256,24 +278,7 @@ int husk_image_import(struct husk_store *s, const char *path, const struct husk_
 
         if (!opts)
                 opts = &no_opts;
-        /* The name checked before any work, so a typo costs nothing. */
-        if (opts->name) {
-                _cleanup_(husk_reference_freep) struct husk_reference ref = { 0 };
-                r = husk_reference_parse(opts->name, &ref, err);
-                if (r < 0)
-                        return r;
-                if (ref.digest)
-                        return husk_error_set(err, EINVAL, "%s: a digest reference cannot name an image", opts->name);
-                name = husk_reference_string(&ref);
-                if (!name)
-                        return husk_error_errno(err, ENOMEM, "%s", opts->name);
-        }
-
-        /* The changes too: a typo must not cost an unpack. */
-        _cleanup_json_ json_t *probe = json_object();
-        if (!probe)
-                return husk_error_errno(err, ENOMEM, "import %s", what);
-        r = husk_import_apply_changes(probe, opts->changes, err);
+        r = husk_import_check(opts->name, opts->changes, &name, err);
         if (r < 0)
                 return r;
 
@@ -288,7 +293,7 @@ int husk_image_import(struct husk_store *s, const char *path, const struct husk_
         r = config_json(layer.diffid, what, opts, &cfg, err);
         if (r < 0)
                 return r;
-        r = put_json(s, cfg, "the generated config", config, &config_size, err);
+        r = husk_import_put_json(s, cfg, "the generated config", config, &config_size, err);
         if (r < 0)
                 return r;
         _cleanup_json_ json_t *m = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:[{s:s, s:s, s:I}]}", "schemaVersion", 2,
@@ -296,7 +301,7 @@ int husk_image_import(struct husk_store *s, const char *path, const struct husk_
                                              HUSK_MT_OCI_CONFIG, "digest", config, "size", (json_int_t) config_size,
                                              "layers", "mediaType", layer_type, "digest", blob, "size",
                                              (json_int_t) blob_size);
-        r = put_json(s, m, "the generated manifest", manifest, NULL, err);
+        r = husk_import_put_json(s, m, "the generated manifest", manifest, NULL, err);
         if (r < 0)
                 return r;
 

@@ -77,3 +77,13 @@ int husk_docker_manifest_synthesise(const char *config_digest, int64_t config_si
  * instruction or bad argument is an error quoting the change.
  */
 int husk_import_apply_changes(json_t *config, const char *const *changes, struct husk_error *err);
+
+/* An image name (normalised into *ret_name, NULL when name is NULL; caller frees) and --change
+ * instructions checked before any work (import, commit). */
+int husk_import_check(const char *name, const char *const *changes, char **ret_name, struct husk_error *err);
+
+/* Now in RFC 3339, UTC, with nanoseconds, as Go's time.Time marshals (import.c; commit.c too). */
+void husk_import_now_rfc3339(char buf[static 40]);
+/* doc serialised compactly in its key order and stored as a blob; its size to ret_size (may be NULL). */
+int husk_import_put_json(struct husk_store *s, json_t *doc, const char *what, char ret_digest[static HUSK_DIGEST_LEN],
+                         int64_t *ret_size, struct husk_error *err);
