@@ -30,5 +30,7 @@
         /* networks (network) */                                                                       \
         X(network_create) X(network_ls) X(network_inspect) X(network_rm) X(network_connect)            \
         X(network_disconnect)                                                                          \
+        /* a container's filesystem (fs) */                                                           \
+        X(diff) X(commit) X(export)                                                                    \
         /* registry: pull, push, login (registry) */                                                   \
         X(pull) X(push) X(login) X(logout)
