@@ -59,6 +59,37 @@ static int set_string(char **dst, const char *value, const char *what, struct hu
         return 0;
 }
 
+/* The length of the key of "KEY=value" (the whole entry without '='). */
+static size_t env_key_len(const char *kv)
+{
+        const char *eq = strchr(kv, '=');
+        return eq ? (size_t) (eq - kv) : strlen(kv);
+}
+
+/* *v (n entries) with each of extra set: an entry with the same key is replaced in place, others
+ * appended. As runc's prepareEnv (the last value of a key wins): with the key twice in envp, getenv()
+ * would return the container's value and hide the one asked for. */
+static int env_set(char ***v, size_t *n, char *const *extra, struct husk_error *err)
+{
+        for (char *const *e = extra; e && *e; e++) {
+                size_t klen = env_key_len(*e);
+                size_t i = 0;
+                while (i < *n && !(env_key_len((*v)[i]) == klen && strncmp((*v)[i], *e, klen) == 0))
+                        i++;
+                if (i == *n) {
+                        char *const one[] = { *e, NULL };
+                        int r = strv_append(v, n, one, "--env", err);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                int r = set_string(&(*v)[i], *e, "--env", err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Move the fields a process.json sets from `file` into `p` (the container's), keeping p's where the
  * file leaves them out. What moves out of p lands in file, freed with it. */
 static void merge_file(struct husk_process *p, struct husk_process *file)
@@ -160,7 +191,7 @@ int husk_exec_build_process(struct husk_process *p, struct husk_process *file, c
                 p->has_console_size = false;
         }
 
-        r = strv_append(&p->env, &p->n_env, o->env, "--env", err);
+        r = env_set(&p->env, &p->n_env, o->env, err);
         if (r < 0)
                 return r;
         if (o->cwd && (r = set_string(&p->cwd, o->cwd, "--cwd", err)) < 0)
@@ -170,6 +201,11 @@ int husk_exec_build_process(struct husk_process *p, struct husk_process *file, c
         if (o->has_user) {
                 p->user.uid = o->uid;
                 p->user.gid = o->gid;
+        }
+        if (o->replace_additional_gids) {
+                free(p->user.additional_gids);
+                p->user.additional_gids = NULL;
+                p->user.n_additional_gids = 0;
         }
         r = add_gids(&p->user, o->additional_gids, o->n_additional_gids, err);
         if (r < 0)

@@ -78,13 +78,14 @@ struct husk_exec_opts {
          * (config.json) with args and the overrides below (applied in both cases). */
         struct husk_process *process;
         char *const *args;             /* NULL-terminated; without process: required */
-        char *const *env;              /* appended to the container's env ("KEY=value") */
+        char *const *env;              /* set in the container's env ("KEY=value": replaces KEY's entry) */
         const char *cwd;               /* NULL: the container's */
         bool has_user;
         uid_t uid;
         gid_t gid;
-        const gid_t *additional_gids;  /* appended */
+        const gid_t *additional_gids;  /* appended (replace_additional_gids: instead of the container's) */
         size_t n_additional_gids;
+        bool replace_additional_gids;  /* the engine's exec -u: the user's own groups, not the container user's */
         char *const *caps;             /* "CAP_X" names added to the bounding, effective, permitted (and,
                                         * when the container has inheritable ones, ambient) sets, as runc */
         int no_new_privs;              /* -1: the container's; 0/1: override */

@@ -71,6 +71,31 @@ TEST(process_file_keeps_what_it_leaves_out)
         husk_process_free_contents(&file);
 }
 
+TEST(env_replaces_a_key_and_gids_can_replace)
+{
+        _cleanup_(husk_spec_freep) struct husk_spec *spec = container();
+        struct husk_process *p = &spec->process;
+        gid_t old[] = { 1, 2 };
+        p->user.additional_gids = malloc(sizeof(old));
+        if (!p->user.additional_gids)
+                abort();
+        memcpy(p->user.additional_gids, old, sizeof(old));
+        p->user.n_additional_gids = 2;
+        char *args[] = { "env", NULL };
+        /* PATH replaced where it is (getenv takes the first of a key twice), B added, then B again. */
+        char *env[] = { "PATH=/usr/bin", "B=1", "B=2", "PATHX=y", NULL };
+        gid_t gids[] = { 9 };
+        struct husk_exec_opts o = { .args = args, .env = env, .additional_gids = gids, .n_additional_gids = 1,
+                                    .replace_additional_gids = true, .no_new_privs = -1 };
+        struct husk_error err = { 0 };
+        CHECK(husk_exec_build_process(p, NULL, &o, &err) == 0);
+        CHECK(p->n_env == 3 && p->env[3] == NULL);
+        CHECK_STR_EQ(p->env[0], "PATH=/usr/bin");
+        CHECK_STR_EQ(p->env[1], "B=2");
+        CHECK_STR_EQ(p->env[2], "PATHX=y");
+        CHECK(p->user.n_additional_gids == 1 && p->user.additional_gids[0] == 9);
+}
+
 TEST(errors_name_the_flag)
 {
         _cleanup_(husk_spec_freep) struct husk_spec *spec = container();
