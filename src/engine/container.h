@@ -73,6 +73,8 @@ struct husk_ctr {
         char **command;                 /* what the last start executed (entrypoint + cmd), for ps */
         char *error;                    /* why the last start failed or how the container ended, may be NULL */
         char *driver;                   /* rootfs driver of the last start ("overlay", "copy") */
+        bool paused;                    /* running with its cgroup frozen (`husk pause`): a part of the
+                                         * state, as Docker's State.Paused; cleared by unpause and exit */
         bool monitor_dead;              /* not stored: set by load/list when state is running but the
                                          * monitor's lock is free */
 };

@@ -104,6 +104,8 @@ int husk_ctr_to_json(const struct husk_ctr *c, char **ret, struct husk_error *er
                 (int) c->pid, "monitor_pid", (int) c->monitor_pid, "exit_code", c->exit_code, "started_at",
                 (json_int_t) c->started_at, "finished_at", (json_int_t) c->finished_at, "command",
                 strv_json(c->command), "error", str_json(c->error), "driver", str_json(c->driver));
+        if (doc && c->paused && json_object_set_new(doc, "paused", json_true()) < 0)
+                return husk_error_errno(err, ENOMEM, "container %s: record", c->id);
         if (!doc)
                 return husk_error_errno(err, ENOMEM, "container %s: record", c->id);
         char *text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_COMPACT);
@@ -234,6 +236,7 @@ int husk_ctr_from_json(const char *data, size_t len, const char *name, struct hu
         c.exit_code = (int) get_int(doc, "exit_code");
         c.started_at = get_int(doc, "started_at");
         c.finished_at = get_int(doc, "finished_at");
+        c.paused = json_is_true(json_object_get(doc, "paused"));
         *ret = c;
         memset(&c, 0, sizeof(c));
         return 0;

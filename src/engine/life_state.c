@@ -120,7 +120,7 @@ const char *husk_life_status(const struct husk_ctr *c, const struct husk_life *l
 {
         bool running = c->state == HUSK_CTR_RUNNING && !c->monitor_dead;
         if (running)
-                return "running";
+                return c->paused ? "paused" : "running";
         if (c->monitor_dead)
                 return "exited";
         if (l && l->restarting && c->state == HUSK_CTR_EXITED)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/ctr_exec.h"
 #include "engine/ctr_network.h"
 #include "engine/engine.h"
 #include "engine/life.h"
@@ -257,7 +258,11 @@ int husk_engine_kill(struct husk_engine *e, const char *id, int sig, struct husk
                 return r;
         if (c.state != HUSK_CTR_RUNNING || c.monitor_dead)
                 return husk_error_set(err, EINVAL, "container %s is not running", c.name);
-        return husk_container_kill(&e->rt, id, sig, false, err);
+        r = husk_container_kill(&e->rt, id, sig, false, err);
+        /* Docker: a paused container is thawed to die of SIGKILL; other signals wait for unpause. */
+        if (r >= 0 && sig == SIGKILL && c.paused)
+                husk_engine_thaw_after_signal(e, id);
+        return r;
 }
 
 /* Wait up to timeout_ms (-1: forever) for the container's monitor to end. 0 when it has. */
@@ -300,6 +305,9 @@ int husk_engine_stop(struct husk_engine *e, const char *id, int sig, int timeout
                                : 0;
         struct husk_error ignored = { 0 };
         (void) husk_container_kill(&e->rt, id, sig, false, &ignored);
+        /* Docker's stop of a paused container thaws it, so that it acts on the signal. */
+        if (c.paused)
+                husk_engine_thaw_after_signal(e, id);
         if (wait_monitor(e, id, timeout < 0 ? 10000L : (long) timeout * 1000) == 0)
                 return 0;
         (void) husk_container_kill(&e->rt, id, SIGKILL, false, &ignored);
@@ -354,6 +362,8 @@ int husk_engine_remove(struct husk_engine *e, const char *id, bool force, struct
                                               c.name);
                 struct husk_error ignored = { 0 };
                 (void) husk_container_kill(&e->rt, id, SIGKILL, false, &ignored);
+                if (c.paused)
+                        husk_engine_thaw_after_signal(e, id);
                 if (wait_monitor(e, id, 30000) < 0)
                         return husk_error_set(err, ETIMEDOUT, "container %s did not stop after SIGKILL", c.name);
         }

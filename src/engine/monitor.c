@@ -199,6 +199,7 @@ static int monitor_start(struct monitor *m, struct husk_error *err)
         m->c.exit_code = 0;
         m->c.started_at = husk_now_ns();
         m->c.finished_at = 0;
+        m->c.paused = false;
         free(steal_ptr(m->c.error));
         return husk_ctr_save(m->e->ctrs, &m->c, err);
 }
@@ -220,6 +221,7 @@ int husk_engine_cleanup(struct husk_engine *e, const char *id, int code, int rep
         c.exit_code = code;
         c.pid = 0;
         c.finished_at = husk_now_ns();
+        c.paused = false;
         if (c.cfg.auto_remove) {
                 if (!c.rootfs)
                         (void) husk_rootfs_remove(dirfd, NULL);

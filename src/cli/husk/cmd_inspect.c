@@ -43,10 +43,10 @@ static json_t *container_json(const struct husk_engine *e, const struct husk_ctr
         (void) snprintf(log, sizeof(log), "%s/" HUSK_LOG_FILE, dir);
         (void) snprintf(name, sizeof(name), "/%s", c->name);
         bool running = c->state == HUSK_CTR_RUNNING && !c->monitor_dead;
-        const char *status = running ? "running" : c->monitor_dead ? "exited" : husk_ctr_state_to_string(c->state);
+        const char *status = running && c->paused ? "paused" : running ? "running" : c->monitor_dead ? "exited" : husk_ctr_state_to_string(c->state);
         const char *error = c->monitor_dead ? "the container's monitor died" : c->error ? c->error : "";
         json_t *state = json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:o, s:o}", "Status", status, "Running",
-                                  running, "Paused", 0, "Restarting", 0, "OOMKilled", 0, "Dead", c->monitor_dead,
+                                  running, "Paused", running && c->paused, "Restarting", 0, "OOMKilled", 0, "Dead", c->monitor_dead,
                                   "Pid", running ? (int) c->pid : 0, "ExitCode", c->exit_code, "Error", error,
                                   "StartedAt", time_json(c->started_at), "FinishedAt", time_json(c->finished_at));
         json_t *config = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o}", "Hostname",

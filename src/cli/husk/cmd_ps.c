@@ -57,8 +57,10 @@ static void status_column(const struct husk_ctr *c, const struct husk_life *l, i
                 (void) snprintf(buf, size, "Exited (unknown): its monitor died");
         } else if (c->state == HUSK_CTR_RUNNING) {
                 husk_human_duration(d, sizeof(d), now - c->started_at / 1000000000);
-                /* Docker's "Up 5 seconds (healthy)", "(health: starting)" */
-                if (health)
+                /* Docker's "Up 5 seconds (healthy)", "(health: starting)"; paused says only that */
+                if (c->paused)
+                        (void) snprintf(buf, size, "Up %s (Paused)", d);
+                else if (health)
                         (void) snprintf(buf, size, "Up %s (%s%s)", d, strcmp(health, "starting") == 0 ? "health: " : "",
                                         health);
                 else

@@ -23,6 +23,8 @@
         X(run) X(create) X(start) X(stop) X(kill) X(rm) X(ps) X(logs) X(inspect) X(wait) X(cleanup)   \
         /* lifecycle: restart, rename, container prune (life) */                                     \
         X(restart) X(rename) X(container_prune)                                                        \
+        /* exec, top, pause, unpause (exec) */                                                         \
+        X(exec) X(pause) X(unpause)                                                                  \
         /* transfer: load, save, import (transfer) */                                                  \
         X(load)                                                                                        \
         X(save)                                                                                        \

@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# husk exec (-e -u -w -d -i -t --privileged, exit codes, a stopped or paused container),
+# husk pause/unpause (a counting process stops counting; stop of a paused container).
+# Containers run from a plain busybox directory (--rootfs), as in husk_run.bats.
+
+bats_require_minimum_version 1.5.0
+
+load helpers
+load husk
+load engine
+
+setup() {
+	husk_setup
+	CG_PARENT="/husktest-exec-$$-${BATS_SUITE_TEST_NUMBER:-0}"
+	RFS="$BATS_TEST_TMPDIR/rootfs"
+	cp -a "$(_rootfs_template)" "$RFS"
+	printf 'root:x:0:0:root:/root:/bin/sh\nweb:x:1000:1000:Web:/home/web:/bin/sh\n' >"$RFS/etc/passwd"
+	printf 'root:x:0:\nweb:x:1000:\nwheel:x:10:web\n' >"$RFS/etc/group"
+	mkdir -p "$RFS/home/web" "$RFS/work"
+	export CG_PARENT RFS
+}
+
+teardown() {
+	engine_cleanup
+}
+
+# A running container named $1 whose init waits (and exits 0 on SIGTERM); extra options before it.
+start_ctr() {
+	local name="$1"
+	shift
+	hk run -d --name "$name" --cgroup-parent "$CG_PARENT" -e FROM_CTR=yes -e SHADOWED=ctr "$@" --rootfs "$RFS" \
+		sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
+}
+
+@test "husk exec: output, the container's env with -e over it, -u resolved in the container, -w" {
+	start_ctr c1
+	run hk exec c1 sh -c 'echo "$FROM_CTR $SHADOWED"; id -u; pwd'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "yes ctr" ]
+	[ "${lines[1]}" = 0 ]
+	[ "${lines[2]}" = / ]
+	# -e replaces the container's value (not a second entry that getenv would not see), -e KEY takes ours.
+	OURS=fromhost run hk exec -e SHADOWED=exec -e NEW=1 -e OURS -e UNSET_HERE c1 sh -c 'echo "$SHADOWED $NEW $OURS"; env | grep -c ^SHADOWED=; env | grep -c ^UNSET_HERE || true'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "exec 1 fromhost" ]
+	[ "${lines[1]}" = 1 ]
+	[ "${lines[2]}" = 0 ]
+	# The user's own groups from the container's /etc/group, not the container user's.
+	run hk exec -u web -w /work c1 sh -c 'id; pwd'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "uid=1000(web) gid=1000(web) groups=10(wheel)" ]
+	[ "${lines[1]}" = /work ]
+	run hk exec -u 4242:4243 c1 id -u
+	[ "$status" -eq 0 ]
+	[ "$output" = 4242 ]
+	run hk exec -u nosuchuser c1 id
+	[ "$status" -eq 125 ]
+	[[ "$output" == *nosuchuser* ]]
+	run hk exec -w relative c1 pwd
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"needs to be an absolute path"* ]]
+}
+
+@test "husk exec: the container's namespaces, cgroup and confinement; --privileged adds every capability" {
+	start_ctr c1
+	# Its pid namespace: PID 1 is the container's init, and ps sees only the container.
+	run hk exec c1 ps -o pid,args
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == *"1 sh -c trap"* ]]
+	[ "${#lines[@]}" -le 5 ]
+	run hk exec c1 hostname
+	[ "$status" -eq 0 ]
+	local id
+	id="$(hk ps -q --no-trunc)"
+	[ "$output" = "${id:0:12}" ]
+	# Same namespaces as the init (mnt, net, uts, ipc, pid).
+	local ns
+	for ns in mnt net uts ipc pid; do
+		run hk exec c1 readlink /proc/self/ns/$ns
+		[ "$status" -eq 0 ]
+		local want
+		want="$(hk exec c1 readlink /proc/1/ns/$ns)"
+		[ "$output" = "$want" ]
+	done
+	# Its cgroup: the exec'd process is listed among the container's.
+	run hk exec c1 cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$CG_PARENT/"* ]]
+	# Docker's 14 capabilities and its seccomp filter, as the init; --privileged: all we have.
+	local init_caps
+	init_caps="$(hk exec c1 awk '/^CapEff/ { print $2 }' /proc/1/status)"
+	run hk exec c1 awk '/^CapEff/ { print $2 }' /proc/self/status
+	[ "$output" = "$init_caps" ]
+	[ "$output" = 00000000a80425fb ]
+	run hk exec c1 awk '/^Seccomp:/ { print $2 }' /proc/self/status
+	[ "$output" = 2 ]
+	run hk exec --privileged c1 awk '/^CapEff/ { print $2 }' /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(awk '/^CapBnd/ { print $2 }' /proc/self/status)" ]
+}
+
+@test "husk exec: exit codes (the process's, 126, 127), a stopped container, a missing one" {
+	start_ctr c1
+	run hk exec c1 sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run -127 hk exec c1 nosuchcmd
+	[[ "$output" == *'"nosuchcmd": executable file not found'* ]]
+	run -127 hk exec c1 /bin/nosuchcmd
+	run -126 hk exec c1 /etc/passwd
+	[[ "$output" == *'/etc/passwd'* ]]
+	run -1 hk exec nosuchctr true
+	[[ "$output" == *"no such container"* ]]
+	run -125 hk exec c1
+	hk stop c1 >/dev/null
+	local id
+	id="$(hk ps -aq --no-trunc)"
+	run -1 hk exec c1 true
+	[ "$output" = "husk: container $id is not running" ]
+	# created, never started: not running either
+	hk create --name c2 --cgroup-parent "$CG_PARENT" --rootfs "$RFS" sleep 10 >/dev/null
+	run -1 hk exec c2 true
+	[[ "$output" == *"is not running"* ]]
+}
+
+@test "husk exec -i: stdin piped through; without -i the process reads nothing" {
+	start_ctr c1
+	run bash -c "printf 'one\ntwo\n' | '$HUSK' --storage-root '$HUSK_STORE' --root '$ROOT' exec -i c1 wc -l"
+	[ "$status" -eq 0 ]
+	[ "$output" = 2 ]
+	run bash -c "printf 'one\ntwo\n' | '$HUSK' --storage-root '$HUSK_STORE' --root '$ROOT' exec c1 wc -l"
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
+	# stdout and stderr apart, as the process wrote them
+	run --separate-stderr hk exec c1 sh -c 'echo out; echo err >&2'
+	[ "$output" = out ]
+	[ "$stderr" = err ]
+}
+
+@test "husk exec -d: returns at once, the process runs on with its output discarded" {
+	start_ctr c1
+	local t0 t1
+	t0=$(date +%s%N)
+	run hk exec -d c1 sh -c 'echo lost; echo lost >&2; sleep 2; echo done >/tmp/marker'
+	t1=$(date +%s%N)
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ $(((t1 - t0) / 1000000)) -lt 1500 ]
+	# running meanwhile, in the container
+	run hk exec c1 ps -o args
+	[[ "$output" == *"sleep 2"* ]]
+	local i
+	for i in $(seq 50); do
+		[ -e "$RFS/tmp/marker" ] && break
+		sleep 0.1
+	done
+	[ "$(cat "$RFS/tmp/marker")" = done ]
+	# nothing of it went to the container's log either
+	run hk logs c1
+	[[ "$output" != *lost* ]]
+	run -125 hk exec -d -t c1 true
+}
+
+@test "husk exec -t: a terminal (under script), the exit code passed back" {
+	start_ctr c1
+	run script -qec "'$HUSK' --storage-root '$HUSK_STORE' --root '$ROOT' exec -it c1 sh -c 'tty; stty size; exit 3'" /dev/null
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"/dev/pts/"* ]]
+	# without -t the process has no terminal
+	run script -qec "'$HUSK' --storage-root '$HUSK_STORE' --root '$ROOT' exec c1 tty" /dev/null
+	[[ "$output" == *"not a tty"* ]]
+}
+
+@test "husk pause/unpause: a counting process stops counting; ps and inspect show paused; exec refused" {
+	start_ctr c1
+	hk exec -d c1 sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.05; done'
+	sleep 0.5
+	run hk pause c1
+	[ "$status" -eq 0 ]
+	[ "$output" = c1 ]
+	local a b c
+	a="$(cat "$RFS/tmp/count")"
+	sleep 1
+	b="$(cat "$RFS/tmp/count")"
+	[ "$a" = "$b" ]
+	run hk ps --format '{{.State}} {{.Status}}'
+	[ "$output" = "paused Up Less than a second (Paused)" ] || [[ "$output" == "paused Up "*"(Paused)" ]]
+	run hk inspect c1
+	[ "$(jq -r '.[0].State.Status' <<<"$output")" = paused ]
+	[ "$(jq -r '.[0].State.Paused' <<<"$output")" = true ]
+	[ "$(jq -r '.[0].State.Running' <<<"$output")" = true ]
+	local id
+	id="$(hk ps -q --no-trunc)"
+	run -1 hk exec c1 true
+	[ "$output" = "husk: Container $id is paused, unpause the container before exec" ]
+	run -1 hk pause c1
+	[ "$output" = "husk: Container $id is already paused" ]
+	run hk unpause c1
+	[ "$status" -eq 0 ]
+	[ "$output" = c1 ]
+	sleep 0.5
+	c="$(cat "$RFS/tmp/count")"
+	[ "$c" -gt "$b" ]
+	run -1 hk unpause c1
+	[ "$output" = "husk: Container $id is not paused" ]
+	run hk inspect c1
+	[ "$(jq -r '.[0].State.Status' <<<"$output")" = running ]
+	[ "$(jq -r '.[0].State.Paused' <<<"$output")" = false ]
+	hk stop c1 >/dev/null
+	run -1 hk pause c1
+	[ "$output" = "husk: Container $id is not running" ]
+}
+
+@test "husk stop of a paused container: thawed, it acts on its stop signal; kill too" {
+	start_ctr c1
+	hk pause c1
+	local t0 t1
+	t0=$(date +%s)
+	run hk stop -t 20 c1
+	t1=$(date +%s)
+	[ "$status" -eq 0 ]
+	# it exited of SIGTERM itself (trap: exit 0), long before the 20 s SIGKILL
+	[ $((t1 - t0)) -lt 10 ]
+	run hk inspect c1
+	[ "$(jq -r '.[0].State.Status' <<<"$output")" = exited ]
+	[ "$(jq -r '.[0].State.ExitCode' <<<"$output")" = 0 ]
+	[ "$(jq -r '.[0].State.Paused' <<<"$output")" = false ]
+	# started again it is not paused; kill of a paused one (SIGKILL) ends it too
+	hk start c1 >/dev/null
+	run hk inspect c1
+	[ "$(jq -r '.[0].State.Status' <<<"$output")" = running ]
+	hk pause c1
+	run hk kill c1
+	[ "$status" -eq 0 ]
+	run hk wait c1
+	[ "$output" = 137 ]
+	run hk rm c1
+	[ "$status" -eq 0 ]
+	engine_assert_nothing_left
+}
