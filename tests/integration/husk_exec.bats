@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# husk exec (-e -u -w -d -i -t --privileged, exit codes, a stopped or paused container),
+# husk exec (-e -u -w -d -i -t --privileged, exit codes, a stopped or paused container), husk top,
 # husk pause/unpause (a counting process stops counting; stop of a paused container).
 # Containers run from a plain busybox directory (--rootfs), as in husk_run.bats.
 
@@ -168,6 +168,45 @@ start_ctr() {
 	# without -t the process has no terminal
 	run script -qec "'$HUSK' --storage-root '$HUSK_STORE' --root '$ROOT' exec c1 tty" /dev/null
 	[[ "$output" == *"not a tty"* ]]
+}
+
+@test "husk top: Docker's ps -ef columns for the container's cgroup only, from /proc; -eo and aux" {
+	start_ctr c1
+	hk exec -d c1 sleep 123
+	run hk top c1
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^UID\ +PID\ +PPID\ +C\ +STIME\ +TTY\ +TIME\ +CMD$ ]]
+	# Docker's layout: columns 20 wide
+	[ "${lines[0]:0:20}" = "UID                 " ]
+	# the init (host pid as inspect shows it) and the exec'd sleep, nothing else
+	local pid
+	pid="$(hk inspect c1 | jq -r '.[0].State.Pid')"
+	[[ "$output" == *"root"*" $pid "*"sh -c trap"* ]] || [[ "$output" == *" $pid"*"sh -c trap"* ]]
+	[[ "$output" == *"sleep 123"* ]]
+	[ "${#lines[@]}" -ge 3 ]
+	[ "${#lines[@]}" -le 4 ] # the init, sleep 123, and perhaps its sleep 0.1 of the moment
+	# every pid listed is in the container's cgroup (the host's view of its pids)
+	local p
+	for p in $(hk top c1 -eo pid | tail -n +2); do
+		grep -q "$CG_PARENT/" /proc/$p/cgroup
+	done
+	run hk top c1 -eo pid,comm
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^PID\ +COMMAND$ ]]
+	[[ "$output" == *" sleep"* ]]
+	run hk top c1 -o pid,user=WHO,stat
+	[[ "${lines[0]}" =~ ^PID\ +WHO\ +STAT$ ]]
+	run hk top c1 aux
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^USER\ +PID\ +%CPU\ +%MEM\ +VSZ\ +RSS\ +TTY\ +STAT\ +START\ +TIME\ +COMMAND$ ]]
+	# what ps options are not supported is said
+	run -125 hk top c1 -L
+	[[ "$output" == *'"-L"'*"not supported"* ]]
+	run -125 hk top c1 -o pid,wchan
+	[[ "$output" == *wchan* ]]
+	hk stop c1 >/dev/null
+	run -1 hk top c1
+	[[ "$output" == *"is not running"* ]]
 }
 
 @test "husk pause/unpause: a counting process stops counting; ps and inspect show paused; exec refused" {

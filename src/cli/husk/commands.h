@@ -24,7 +24,7 @@
         /* lifecycle: restart, rename, container prune (life) */                                     \
         X(restart) X(rename) X(container_prune)                                                        \
         /* exec, top, pause, unpause (exec) */                                                         \
-        X(exec) X(pause) X(unpause)                                                                  \
+        X(exec) X(pause) X(unpause) X(top)                                                             \
         /* transfer: load, save, import (transfer) */                                                  \
         X(load)                                                                                        \
         X(save)                                                                                        \
