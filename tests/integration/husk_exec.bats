@@ -188,7 +188,8 @@ start_ctr() {
 	# every pid listed is in the container's cgroup (the host's view of its pids)
 	local p
 	for p in $(hk top c1 -eo pid | tail -n +2); do
-		grep -q "$CG_PARENT/" /proc/$p/cgroup
+		# (a `sleep 0.1` of the init's loop may have ended since)
+		grep -q "$CG_PARENT/" /proc/$p/cgroup 2>/dev/null || [ ! -e /proc/$p ]
 	done
 	run hk top c1 -eo pid,comm
 	[ "$status" -eq 0 ]
@@ -211,7 +212,8 @@ start_ctr() {
 
 @test "husk pause/unpause: a counting process stops counting; ps and inspect show paused; exec refused" {
 	start_ctr c1
-	hk exec -d c1 sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.05; done'
+	# (the count renamed into place: a read never sees the file truncated)
+	hk exec -d c1 sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.05; done'
 	sleep 0.5
 	run hk pause c1
 	[ "$status" -eq 0 ]
