@@ -429,7 +429,8 @@ int husk_net_setup_with(const struct husk_network *n, struct husk_nft *nft, stru
                 return husk_error_prefix(err, "network %s: ", n->name);
         char path[128];
         (void) snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", n->bridge);
-        if ((r = write_sysctl(path, "1", err)) < 0 || (r = write_sysctl("/proc/sys/net/ipv4/ip_forward", "1", err)) < 0)
+        /* Forwarding: without it no container reaches beyond the host (an internal network never does). */
+        if ((r = write_sysctl(path, "1", err)) < 0 || (!n->internal && (r = husk_net_forwarding_on(n->has_ipv6, err)) < 0))
                 return husk_error_prefix(err, "network %s: ", n->name);
         _cleanup_free_ char *base = husk_nft_base_text();
         _cleanup_free_ char *net = husk_nft_network_text(n->bridge, &n->subnet, n->has_ipv6 ? &n->subnet6 : NULL,
@@ -454,8 +455,10 @@ int husk_net_teardown(int dirfd, const struct husk_network *n, struct husk_nft *
         _cleanup_free_ char *ports = NULL, *bridges = NULL;
         if (husk_nft_run_output(nft, "list map " HUSK_NFT_TABLE " ports", &ports, NULL) == 0 &&
             husk_nft_run_output(nft, "list map " HUSK_NFT_TABLE " from_bridge", &bridges, NULL) == 0 &&
-            !(ports && strstr(ports, "elements")) && !(bridges && strstr(bridges, "elements")))
+            !(ports && strstr(ports, "elements")) && !(bridges && strstr(bridges, "elements"))) {
                 (void) husk_nft_run(nft, "delete table " HUSK_NFT_TABLE, NULL);
+                husk_net_forwarding_restore();
+        }
         struct husk_nl nl;
         int r = husk_nl_open(&nl, -1, err);
         if (r < 0)

@@ -15,8 +15,9 @@
  * with the gateways .1 and ::1, a veth pair per attachment (host side hk<hash>, container side eth0
  * made directly in the container's namespace), husk's nftables table (nft_rules.h), tbf qdiscs and an
  * ifb per bandwidth-limited attachment (hb<hash>, what the container sends is shaped there), and
- * the sysctls net.ipv4.ip_forward=1 (only when it is 0: containers cannot reach out without it) and
- * route_localnet on the bridge (published ports reached at 127.0.0.1).
+ * the sysctls net.ipv4.ip_forward=1 and net.ipv6.conf.all.forwarding=1 (only when off, recorded in
+ * /run/husk-net-sysctls and put back with the last network: forwarding.c) and route_localnet on the
+ * bridge (published ports reached at 127.0.0.1).
  */
 #pragma once
 

@@ -113,6 +113,15 @@ static int parse_spec(const char *spec, struct husk_port *ret, unsigned *ret_cou
                         return husk_error_set(err, EINVAL, "-p %s: invalid host address %s", spec, p.host_ip);
                 /* The canonical spelling, for rules and records. */
                 husk_addr_format(family, a, p.host_ip);
+                /* IPv6 has no route_localnet: the kernel drops a reply whose destination becomes ::1 on a
+                 * bridge, so a DNAT rule for ::1 would publish nothing (Docker reaches [::1] through its
+                 * userland proxy; husk has no daemon to run one). */
+                if (strcmp(p.host_ip, "::1") == 0)
+                        return husk_error_set(err, EINVAL,
+                                              "-p %s: the IPv6 loopback address cannot be published (IPv6 has no "
+                                              "route_localnet: the kernel routes no ::1 traffic to a container); use "
+                                              "127.0.0.1, a host IPv6 address or no address",
+                                              spec);
         }
         uint16_t ctr_end = 0, host_end = 0;
         int r = parse_range(ctr, &p.port, &ctr_end);

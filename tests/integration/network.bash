@@ -90,8 +90,8 @@ net_teardown() {
 # A TCP server in a namespace: answers each connection with its peer's address and the first line it
 # got. Prints its pid.
 # mk_outside: "the outside", a namespace "out" behind a veth of the host, 198.18.X.0/30, with no route
-# back to any network's subnet (only masquerading lets its answers find their way). Sets OUT_IP (its
-# address) and OUT_HOST_IP (the host's end).
+# back to any network's subnet (only masquerading lets its answers find their way), and fd77:X::/64 the
+# same for IPv6. Sets OUT_IP, OUT_IP6 (its addresses) and OUT_HOST_IP, OUT_HOST_IP6 (the host's end).
 mk_outside() {
 	local x=$((RANDOM % 250 + 1)) out="hto$NET_RUN"
 	mk_ns out >/dev/null
@@ -101,8 +101,10 @@ mk_outside() {
 	ip link set "$out" up
 	ns out ip addr add "198.18.$x.2/30" dev eth0
 	ns out ip link set eth0 up
+	ip addr add "fd77:$x::1/64" dev "$out" nodad
+	ns out ip addr add "fd77:$x::2/64" dev eth0 nodad
 	ns out ip link set lo up
-	OUT_IP="198.18.$x.2" OUT_HOST_IP="198.18.$x.1"
+	OUT_IP="198.18.$x.2" OUT_HOST_IP="198.18.$x.1" OUT_IP6="fd77:$x::2" OUT_HOST_IP6="fd77:$x::1"
 }
 
 tcp_echo_peer() {

@@ -9,6 +9,7 @@ load network
 setup() {
 	net_setup
 	NET_FWD="$(cat /proc/sys/net/ipv4/ip_forward)"
+	NET_FWD6="$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
 }
 
 teardown() {
@@ -17,6 +18,9 @@ teardown() {
 	# network is left.
 	if [ "$NET_FWD" = 0 ] && ! nft list table inet husk >/dev/null 2>&1; then
 		echo 0 >/proc/sys/net/ipv4/ip_forward
+	fi
+	if [ "$NET_FWD6" = 0 ] && ! nft list table inet husk >/dev/null 2>&1; then
+		echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
 	fi
 }
 
@@ -60,6 +64,56 @@ teardown() {
 	run tcp_ask a "$OUT_IP" 8099 hello
 	[ "$status" -eq 0 ]
 	[ "$output" = "$OUT_HOST_IP hello" ]
+}
+
+@test "network: IPv6 to the outside through NAT and to a published port; forwarding recorded and put back with the last network" {
+	hn create "n$NET_RUN" >/dev/null
+	local a port=$((30000 + RANDOM % 10000))
+	a="$(mk_ns a)"
+	hn attach "n$NET_RUN" "$(ctr_id a)" "$a" -p "$port:8099" >"$BATS_TEST_TMPDIR/a.json"
+	local ip6a
+	ip6a="$(jq -r .ip6 "$BATS_TEST_TMPDIR/a.json")"
+	[ "$(cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ]
+	if [ "$NET_FWD6" = 0 ]; then
+		grep -qx '/proc/sys/net/ipv6/conf/all/forwarding 0' /run/husk-net-sysctls
+		# No interface left ignoring router advertisements because forwarding is on.
+		[ -z "$(grep -lx 1 /proc/sys/net/ipv6/conf/*/accept_ra | grep -v /all/)" ]
+	fi
+	mk_outside
+	tcp_echo_peer out 8099
+	tcp_echo_peer a 8099
+	# Out, masqueraded to the host's address (the outside has no route back to the ULA).
+	run tcp_ask a "$OUT_IP6" 8099 v6-out
+	[ "$status" -eq 0 ]
+	[ "$output" = "$OUT_HOST_IP6 v6-out" ]
+	# In, to a port published on every address: from the outside, and from the host itself.
+	run tcp_ask out "$OUT_HOST_IP6" "$port" v6-in
+	[ "$status" -eq 0 ]
+	[ "$output" = "$OUT_IP6 v6-in" ]
+	run tcp_ask - "$OUT_HOST_IP6" "$port" v6-host
+	[ "$status" -eq 0 ]
+	[ "$output" = "$OUT_HOST_IP6 v6-host" ]
+	# On one IPv6 host address only.
+	local b port2=$((port + 1))
+	b="$(mk_ns b)"
+	hn attach "n$NET_RUN" "$(ctr_id b)" "$b" -p "[$OUT_HOST_IP6]:$port2:8099" >/dev/null
+	tcp_echo_peer b 8099
+	run tcp_ask out "$OUT_HOST_IP6" "$port2" v6-one
+	[ "$output" = "$OUT_IP6 v6-one" ]
+	nft list table inet husk | grep -q "ip6 daddr $OUT_HOST_IP6 tcp dport $port2 dnat ip6 to \[${ip6a%::*}::3\]:8099"
+	# [::1] cannot be reached through NAT: refused by name, nothing made.
+	run hn attach "n$NET_RUN" "$(ctr_id c)" "$b" -p "[::1]:$port2:8099"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"-p [::1]:$port2:8099: the IPv6 loopback address cannot be published"* ]]
+	# The last network gone: the sysctls as they were (unless another husk's network holds the table).
+	hn detach "n$NET_RUN" "$(ctr_id a)"
+	hn detach "n$NET_RUN" "$(ctr_id b)"
+	hn rm "n$NET_RUN"
+	if ! nft list table inet husk >/dev/null 2>&1; then
+		[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$NET_FWD" ]
+		[ "$(cat /proc/sys/net/ipv6/conf/all/forwarding)" = "$NET_FWD6" ]
+		[ ! -e /run/husk-net-sysctls ]
+	fi
 }
 
 @test "network: two networks are isolated from each other (published ports excepted) and both reach the outside; --internal reaches nothing off its bridge" {
