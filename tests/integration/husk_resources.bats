@@ -238,3 +238,55 @@ block_disk() {
 	[ -z "$output" ]
 	engine_assert_nothing_left
 }
+
+@test "husk stats --no-stream: Docker's table from the cgroups (memory used, the -m limit, pids, CPU %)" {
+	# Four megabytes held in a shell variable (the shell waits for sleep: two pids), and a busy loop.
+	hkr -d --name hog -m 64m "$RFS" sh -c 'x=$(head -c 4000000 /dev/zero | tr "\0" a); sleep 120; echo ${#x}' >/dev/null
+	hkr -d --name busy "$RFS" sh -c 'while :; do :; done' >/dev/null
+	hk create --cgroup-parent "$CG_PARENT" --name idle --rootfs "$RFS" true >/dev/null
+	sleep 0.5
+	run hk stats --no-stream
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %     NET I/O   BLOCK I/O   PIDS" ]
+	# The running ones only, without -a.
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "$output" == *" hog "* ]]
+	[[ "$output" != *" idle "* ]]
+	run hk stats --no-stream --format '{{.Name}}|{{.MemUsage}}|{{.MemPerc}}|{{.PIDs}}|{{.NetIO}}' hog
+	[ "$status" -eq 0 ]
+	IFS='|' read -r name mem perc pids net <<<"$output"
+	[ "$name" = hog ]
+	[[ "$mem" == *" / 64MiB" ]]
+	usage="${mem% / *}"
+	[[ "$usage" == *MiB ]]
+	# The variable: at least 4 MB (a used MiB figure at or above 3.8).
+	awk -v u="${usage%MiB}" 'BEGIN { exit !(u >= 3.8) }'
+	[ "$perc" != "0.00%" ]
+	[ "$pids" -eq 2 ]
+	[ "$net" = "0B / 0B" ]
+	run hk stats --no-stream --format json busy
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .Name <<<"$output")" = busy ]
+	[ "$(jq -r .CPUPerc <<<"$output")" != "0.00%" ]
+	[ "$(jq -r .PIDs <<<"$output")" = 1 ]
+	# -a: the created one too, all zeros.
+	run hk stats --no-stream -a --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}'
+	[[ "$output" == *"idle 0.00% 0B / 0B 0"* ]]
+	run hk stats --no-stream nosuch
+	[ "$status" -eq 125 ]
+	[[ "$output" == *nosuch* ]]
+	run hk stats --no-stream --format '{{.Nope}}'
+	[ "$status" -eq 125 ]
+	[[ "$output" == *".Nope"* ]]
+}
+
+@test "husk stats: the stream redraws every second until interrupted" {
+	hkr -d --name s1 -m 32m "$RFS" sleep 120 >/dev/null
+	run timeout -s INT 3.5 "$HUSK" --storage-root "$HUSK_STORE" --root "$ROOT" stats s1
+	[ "$status" -eq 124 ]
+	# Screen cleared before each table, as Docker's.
+	n="$(grep -c 'CONTAINER ID' <<<"$output")"
+	[ "$n" -ge 2 ]
+	[ "$(grep -c $'\033\\[2J' <<<"$output")" -eq "$n" ]
+	[[ "$output" == *" s1 "*" / 32MiB "* ]]
+}

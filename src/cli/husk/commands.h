@@ -25,6 +25,8 @@
         X(restart) X(rename) X(container_prune)                                                        \
         /* exec, top, pause, unpause (exec) */                                                         \
         X(exec) X(pause) X(unpause) X(top)                                                             \
+        /* resources: stats, update (res) */                                                           \
+        X(stats)                                                                                       \
         /* transfer: load, save, import (transfer) */                                                  \
         X(load)                                                                                        \
         X(save)                                                                                        \

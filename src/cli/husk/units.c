@@ -8,15 +8,27 @@
 #include <stdio.h>
 #include <string.h>
 
-void husk_human_size(char *buf, size_t size, double bytes, int precision)
+/* go-units CustomSize: divided by base while it is at least base, "%.*g" and the unit. */
+static void custom_size(char *buf, size_t size, double bytes, int precision, double base, const char *const units[9])
 {
-        static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
         size_t i = 0;
-        while (bytes >= 1000.0 && i < sizeof(units) / sizeof(units[0]) - 1) {
-                bytes /= 1000.0;
+        while (bytes >= base && i < 8) {
+                bytes /= base;
                 i++;
         }
         (void) snprintf(buf, size, "%.*g%s", precision, bytes, units[i]);
+}
+
+void husk_human_size(char *buf, size_t size, double bytes, int precision)
+{
+        static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
+        custom_size(buf, size, bytes, precision, 1000.0, units);
+}
+
+void husk_bytes_size(char *buf, size_t size, double bytes)
+{
+        static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB" };
+        custom_size(buf, size, bytes, 4, 1024.0, units);
 }
 
 void husk_human_duration(char *buf, size_t size, int64_t seconds)

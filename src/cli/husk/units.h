@@ -11,6 +11,8 @@
 
 /* go-units HumanSizeWithPrecision: decimal units (B, kB, MB, GB...) and "%.*g". images use 3, df 4. */
 void husk_human_size(char *buf, size_t size, double bytes, int precision);
+/* go-units BytesSize: binary units (B, KiB, MiB, GiB...) and "%.4g", as `stats` shows memory. */
+void husk_bytes_size(char *buf, size_t size, double bytes);
 
 /* go-units HumanDuration: "Less than a second", "1 second", "About a minute", "3 hours", "2 weeks"... */
 void husk_human_duration(char *buf, size_t size, int64_t seconds);
