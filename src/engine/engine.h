@@ -39,8 +39,13 @@ int husk_engine_create(struct husk_engine *e, const char *image, const char *roo
 
 /* How `start` runs the container's output. */
 struct husk_start_opts {
-        bool attach;            /* foreground: the output also goes to out_fd/err_fd */
+        bool attach;            /* foreground: the output also goes to out_fd/err_fd (-1: not) */
         int out_fd, err_fd;
+        /* Foreground with the attach protocol (attach.h: -i, -t): the monitor's end of a SOCK_SEQPACKET
+         * socketpair, taken as an attached caller from the start. */
+        bool has_attach_sock;
+        int attach_sock;
+        unsigned short rows, cols;      /* -t: the pty's size before the process runs (0: unset) */
 };
 
 /* A started container: *ret_report is the read end of the monitor's report pipe when attached
@@ -71,6 +76,8 @@ struct husk_monitor_args {
         const char *id;
         int report_fd;          /* write end: "ok PID\n", "err ERRNO MESSAGE\n", then (attached) "exit CODE\n" */
         int out_fd, err_fd;     /* attached caller's stdout/stderr, or -1 */
+        int attach_sock;        /* attached caller's end of the attach protocol, or -1 */
+        unsigned short rows, cols;
 };
 /* The monitor's whole life, in the forked child. Never returns. */
 _Noreturn void husk_monitor_main(const struct husk_monitor_args *a);

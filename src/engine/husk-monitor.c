@@ -6,7 +6,8 @@
  * the subreaper status (the container's init is its child), the blocked signals and the SIGCHLD
  * signalfd, the monitor lock, the read ends of the container's stdout/stderr, the log.
  *
- *   husk-monitor INIT_PID SIGFD OUT_FD ERR_FD LOG_FD ATTACH_OUT ATTACH_ERR EXE_FD -- EXIT_CMD...
+ *   husk-monitor INIT_PID SIGFD OUT_FD ERR_FD LOG_FD ATTACH_OUT ATTACH_ERR EXE_FD
+ *                [--attach LISTEN_FD,CONN_FD,STDIN_FD,FLAGS] -- EXIT_CMD...
  *
  * It copies the output into the json-file log (and to an attached caller) until the init exits, then
  * executes EXIT_CMD (through EXE_FD, the sealed husk binary: `husk container cleanup ...`) with the
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "engine/logfile.h"
+#include "engine/monitor_attach.h"
 
 extern char **environ;
 
@@ -37,6 +39,7 @@ struct mon {
         int fds[2];             /* the container's stdout and stderr, -1 once at EOF */
         int attach[2];          /* the attached caller's, -1 when none or gone */
         struct husk_log_writer log;
+        struct husk_attach_srv att;     /* the attach socket, its callers, the container's stdin */
 };
 
 /* Copy what a pipe has into the log and the attached caller. 0 at EOF (the fd is closed), -1 when a
@@ -55,6 +58,7 @@ static int pump(struct mon *m, int stream)
                 return 0;
         }
         (void) husk_log_feed(&m->log, (enum husk_log_stream) stream, buf, (size_t) n);
+        husk_attach_srv_output(&m->att, stream + 1, buf, (size_t) n);
         int *afd = &m->attach[stream];
         for (ssize_t off = 0; *afd >= 0 && off < n;) {
                 ssize_t w = write(*afd, buf + off, (size_t) (n - off));
@@ -95,12 +99,13 @@ static int run(struct mon *m)
          * reap now finds it anyway. */
         bool done = reap(m, &status);
         while (!done) {
-                struct pollfd p[3] = {
+                struct pollfd p[3 + HUSK_ATTACH_CLIENTS_MAX + 2] = {
                         { .fd = m->sig_fd, .events = POLLIN },
                         { .fd = m->fds[0], .events = POLLIN },
                         { .fd = m->fds[1], .events = POLLIN },
                 };
-                if (poll(p, 3, -1) < 0) {
+                size_t na = husk_attach_srv_pollfds(&m->att, p + 3);
+                if (poll(p, 3 + na, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
@@ -108,6 +113,7 @@ static int run(struct mon *m)
                 for (int s = 0; s < 2; s++)
                         if (p[1 + s].revents)
                                 (void) pump(m, s);
+                husk_attach_srv_handle(&m->att, p + 3, na);
                 if (p[0].revents) {
                         struct signalfd_siginfo si;
                         (void) !read(m->sig_fd, &si, sizeof(si));
@@ -123,7 +129,9 @@ static int run(struct mon *m)
                         ;
         }
         (void) husk_log_flush(&m->log);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+        husk_attach_srv_exit(&m->att, code);
+        return code;
 }
 
 /* HUSK_MONITOR_LOG (above): format and rotation of the log writer. */
@@ -157,14 +165,46 @@ static int fd_arg(const char *s)
         return *s && !*end && v >= -1 && v < 1 << 20 ? (int) v : -2;
 }
 
+/* "--attach LISTEN,CONN,STDIN,FLAGS" (FLAGS: 1 STDIN is a tty's master, 2 StdinOnce, 4 OpenStdin). */
+static int attach_arg(struct husk_attach_srv *att, char *s)
+{
+        int v[4];
+        for (int i = 0; i < 4; i++) {
+                char *comma = strchr(s, ',');
+                if ((i < 3) != (comma != NULL))
+                        return -1;
+                if (comma)
+                        *comma = '\0';
+                v[i] = fd_arg(s);
+                if (v[i] < -1)
+                        return -1;
+                s = comma + 1;
+        }
+        att->listen_fd = v[0];
+        if (v[1] >= 0)
+                husk_attach_srv_add(att, v[1]);
+        att->stdin_fd = v[2];
+        att->tty = v[3] & 1;
+        att->stdin_once = v[3] & 2;
+        att->open_stdin = v[3] & 4;
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
-        if (argc < 11 || strcmp(argv[9], "--") != 0) {
-                fprintf(stderr, "usage: husk-monitor INIT_PID SIGFD OUT ERR LOG ATTACH_OUT ATTACH_ERR EXE_FD -- CMD...\n"
-                                "(started by husk, not by hand)\n");
+        struct mon m = { 0 };
+        husk_attach_srv_init(&m.att);
+        int dd = 9;
+        if (argc > 11 && strcmp(argv[9], "--attach") == 0) {
+                if (attach_arg(&m.att, argv[10]) < 0)
+                        return 2;
+                dd = 11;
+        }
+        if (argc < dd + 2 || strcmp(argv[dd], "--") != 0) {
+                fprintf(stderr, "usage: husk-monitor INIT_PID SIGFD OUT ERR LOG ATTACH_OUT ATTACH_ERR EXE_FD "
+                                "[--attach L,C,S,F] -- CMD...\n(started by husk, not by hand)\n");
                 return 2;
         }
-        struct mon m = { 0 };
         int v[8];
         for (int i = 0; i < 8; i++) {
                 v[i] = fd_arg(argv[1 + i]);
@@ -185,22 +225,23 @@ int main(int argc, char **argv)
                 return 2;
         /* Ours only: none of these may reach the cleanup command but the ones it needs (it gets the
          * report fd and the monitor lock through its own arguments and inheritance). */
-        int own[] = { m.sig_fd, m.fds[0], m.fds[1], m.log.fd, m.attach[0], m.attach[1], exe_fd, log_dirfd };
+        int own[] = { m.sig_fd, m.fds[0], m.fds[1], m.log.fd, m.attach[0], m.attach[1], exe_fd, log_dirfd,
+                      m.att.listen_fd, m.att.clients[0], m.att.stdin_fd };
         for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
                 if (own[i] >= 0)
                         (void) fcntl(own[i], F_SETFD, FD_CLOEXEC);
 
         int code = run(&m);
 
-        /* argv[10..] + the code: the exit command, run from the same (sealed) husk binary. */
+        /* argv[dd + 1..] + the code: the exit command, run from the same (sealed) husk binary. */
         char codebuf[16];
         (void) snprintf(codebuf, sizeof(codebuf), "%d", code);
-        int n = argc - 10;
+        int n = argc - dd - 1;
         char **cmd = calloc((size_t) n + 2, sizeof(char *));
         if (!cmd)
                 return code;
         for (int i = 0; i < n; i++)
-                cmd[i] = argv[10 + i];
+                cmd[i] = argv[dd + 1 + i];
         cmd[n] = codebuf;
         (void) execveat(exe_fd, "", cmd, environ, AT_EMPTY_PATH);
         fprintf(stderr, "husk-monitor: exec the exit command: %s\n", strerror(errno));

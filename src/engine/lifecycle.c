@@ -179,7 +179,9 @@ int husk_engine_start(struct husk_engine *e, const char *id, const struct husk_s
         if (pid == 0) {
                 struct husk_monitor_args a = { .engine = e, .id = id, .report_fd = p[1],
                                                .out_fd = o && o->attach ? o->out_fd : -1,
-                                               .err_fd = o && o->attach ? o->err_fd : -1 };
+                                               .err_fd = o && o->attach ? o->err_fd : -1,
+                                               .attach_sock = o && o->has_attach_sock ? o->attach_sock : -1,
+                                               .rows = o ? o->rows : 0, .cols = o ? o->cols : 0 };
                 husk_monitor_main(&a);
         }
         (void) close(p[1]);

@@ -24,17 +24,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/attach.h"
 #include "engine/ctr_network.h"
 #include "engine/engine.h"
 #include "engine/log_config.h"
 #include "engine/logfile.h"
 #include "engine/prepare.h"
 #include "image/rootfs.h"
+#include "runtime/console.h"
 #include "util/cleanup.h"
 
 struct monitor {
@@ -47,6 +52,10 @@ struct monitor {
         int sig_fd;
         int log_fd;
         int attach[2];          /* the caller's stdout/stderr, -1 when detached or gone */
+        int listen_fd;          /* <dir>/attach (attach.h) */
+        int conn_fd;            /* a foreground caller's end of the attach protocol, or -1 */
+        int stdin_w;            /* the container's stdin: -i's pipe (write end), -t's pty master, or -1 */
+        bool tty, open_stdin, stdin_once;       /* Config.Tty, OpenStdin (-i), StdinOnce */
 };
 
 /* Every fd inherited without O_CLOEXEC (the caller's terminal, a test harness's pipes) is not ours:
@@ -87,13 +96,13 @@ static void report(int fd, const char *fmt, ...)
         (void) !write(fd, buf, (size_t) n);
 }
 
-/* stdin, stdout, stderr onto /dev/null, or (out, err >= 0) stdout and stderr onto those. */
-static int redirect_stdio(int out, int err_fd)
+/* stdin, stdout, stderr onto /dev/null, or (in, out, err >= 0) onto those. */
+static int redirect_stdio(int in, int out, int err_fd)
 {
         _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null < 0)
                 return -errno;
-        if (dup2(null, STDIN_FILENO) < 0 || dup2(out >= 0 ? out : null, STDOUT_FILENO) < 0 ||
+        if (dup2(in >= 0 ? in : null, STDIN_FILENO) < 0 || dup2(out >= 0 ? out : null, STDOUT_FILENO) < 0 ||
             dup2(err_fd >= 0 ? err_fd : null, STDERR_FILENO) < 0)
                 return -errno;
         return 0;
@@ -103,6 +112,8 @@ static int redirect_stdio(int out, int err_fd)
  * the caller will also report (126/127 for a command that cannot run). */
 static void record_failure(struct monitor *m, const struct husk_error *err)
 {
+        if (m->dirfd >= 0)
+                (void) unlinkat(m->dirfd, HUSK_ATTACH_SOCKET, 0);
         m->c.state = HUSK_CTR_CREATED;
         m->c.pid = 0;
         m->c.monitor_pid = 0;
@@ -121,10 +132,38 @@ static void record_failure(struct monitor *m, const struct husk_error *err)
         (void) husk_ctr_remove(m->e->ctrs, m->c.id, m->c.name, NULL);
 }
 
-/* Create and start the container with its stdout/stderr on new pipes (fds 1 and 2 while libhusk
- * forks: the init inherits them). */
-static int create_and_start(struct monitor *m, struct husk_error *err)
+/* -i without -t: the container's stdin is a pipe whose write end the monitor keeps (non-blocking:
+ * a container that does not read it must not stop the monitor). */
+static int stdin_pipe(struct monitor *m, int *ret_read, struct husk_error *err)
 {
+        int in[2];
+        if (pipe2(in, O_CLOEXEC) < 0)
+                return husk_error_errno(err, errno, "pipe");
+        m->stdin_w = in[1];
+        *ret_read = in[0];
+        if (fcntl(m->stdin_w, F_SETFL, O_NONBLOCK) < 0)
+                return husk_error_errno(err, errno, "stdin pipe");
+        return 0;
+}
+
+/* The container's stdio: -t a pty (made by the runtime inside the container, its master received
+ * over console_sock after create), else stdout/stderr on new pipes and stdin on /dev/null or (-i)
+ * a pipe, as fds 0-2 while libhusk forks (the init inherits them). */
+static int setup_stdio(struct monitor *m, int *console_sock, struct husk_create_opts *o, struct husk_error *err)
+{
+        if (m->tty) {
+                int sv[2];
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                        return husk_error_errno(err, errno, "console socketpair");
+                *console_sock = sv[0];
+                o->has_console_fd = true;
+                o->console_fd = sv[1];
+                int r = redirect_stdio(-1, -1, -1);
+                return r < 0 ? husk_error_errno(err, -r, "container stdio") : 0;
+        }
+        _cleanup_close_ int in_r = -1;
+        if (m->open_stdin && stdin_pipe(m, &in_r, err) < 0)
+                return -err->code;
         int out[2], errp[2];
         if (pipe2(out, O_CLOEXEC) < 0)
                 return husk_error_errno(err, errno, "pipe");
@@ -135,16 +174,50 @@ static int create_and_start(struct monitor *m, struct husk_error *err)
         }
         m->out_r = out[0];
         m->err_r = errp[0];
-        int r = redirect_stdio(out[1], errp[1]);
+        int r = redirect_stdio(in_r, out[1], errp[1]);
         (void) close(out[1]);
         (void) close(errp[1]);
         if (r < 0)
                 return husk_error_errno(err, -r, "container stdio");
+        return 0;
+}
 
+/* -t: the pty master from the runtime, sized as the caller's terminal before the process runs. */
+static int receive_master(struct monitor *m, int console_sock, struct husk_error *err)
+{
+        int master;
+        int r = husk_console_recv_fd(console_sock, &master, err);
+        if (r < 0)
+                return husk_error_prefix(err, "receive the container's terminal: ");
+        m->out_r = master;
+        if (m->a->rows && m->a->cols)
+                (void) husk_console_set_size(master, m->a->rows, m->a->cols, NULL);
+        /* Keys (and sizes) go to it through a second fd (non-blocking: shared by both, reads are polled). */
+        m->stdin_w = fcntl(master, F_DUPFD_CLOEXEC, 3);
+        if (m->stdin_w < 0 || fcntl(master, F_SETFL, O_NONBLOCK) < 0)
+                return husk_error_errno(err, errno, "the container's terminal");
+        return 0;
+}
+
+/* Create and start the container (its stdio from setup_stdio). */
+static int create_and_start(struct monitor *m, struct husk_error *err)
+{
         char bundle[4096];
         (void) snprintf(bundle, sizeof(bundle), "%s/%s", husk_ctr_store_path(m->e->ctrs), m->c.id);
         struct husk_create_opts o = { .id = m->c.id, .bundle = bundle, .console_fd = -1 };
-        r = husk_container_create(&m->e->rt, &o, err);
+        _cleanup_close_ int console_sock = -1;
+        int r = setup_stdio(m, &console_sock, &o, err);
+        if (r >= 0)
+                r = husk_container_create(&m->e->rt, &o, err);
+        if (o.has_console_fd)
+                (void) close(o.console_fd);
+        if (r >= 0 && m->tty) {
+                r = receive_master(m, console_sock, err);
+                if (r < 0) {
+                        struct husk_error ignored = { 0 };
+                        (void) husk_container_delete(&m->e->rt, m->c.id, true, &ignored);
+                }
+        }
         if (r >= 0) {
                 _cleanup_(husk_state_freep) struct husk_state *st = NULL;
                 r = husk_container_state(&m->e->rt, m->c.id, &st, err);
@@ -162,8 +235,26 @@ static int create_and_start(struct monitor *m, struct husk_error *err)
                 }
         }
         /* Our copies of the pipes' write ends go: the log sees EOF once the container's are closed. */
-        (void) redirect_stdio(-1, -1);
+        (void) redirect_stdio(-1, -1, -1);
         return r;
+}
+
+/* <dir>/attach, listening (attach.h). Bound through /proc/self/fd/DIRFD: sun_path holds 108 bytes and
+ * a storage root may be deeper than that allows (conmon binds the same way). */
+static int attach_listen(struct monitor *m, struct husk_error *err)
+{
+        (void) unlinkat(m->dirfd, HUSK_ATTACH_SOCKET, 0);
+        struct sockaddr_un addr = { .sun_family = AF_UNIX };
+        (void) snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", m->dirfd, HUSK_ATTACH_SOCKET);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return husk_error_errno(err, errno, "attach socket");
+        if (bind(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0)
+                return husk_error_errno(err, errno, "bind the attach socket");
+        if (listen(fd, 8) < 0)
+                return husk_error_errno(err, errno, "listen on the attach socket");
+        m->listen_fd = steal_fd(fd);
+        return 0;
 }
 
 static int monitor_start(struct monitor *m, struct husk_error *err)
@@ -183,7 +274,12 @@ static int monitor_start(struct monitor *m, struct husk_error *err)
         /* A run whose monitor died left its init, runtime state and mount: released before a new one. */
         if (m->c.monitor_dead)
                 husk_engine_release(m->e, &m->c, m->dirfd);
-        r = husk_engine_prepare(m->e, &m->c, m->dirfd, err);
+        m->tty = json_is_true(json_object_get(m->c.cfg.ctr_config, "Tty"));
+        m->stdin_once = json_is_true(json_object_get(m->c.cfg.ctr_config, "StdinOnce"));
+        m->open_stdin = json_is_true(json_object_get(m->c.cfg.ctr_config, "OpenStdin"));
+        r = attach_listen(m, err);
+        if (r >= 0)
+                r = husk_engine_prepare(m->e, &m->c, m->dirfd, err);
         if (r >= 0) {
                 r = create_and_start(m, err);
                 if (r < 0)
@@ -217,6 +313,7 @@ int husk_engine_cleanup(struct husk_engine *e, const char *id, int code, int rep
         if (dirfd < 0)
                 return dirfd;
         husk_engine_release(e, &c, dirfd);
+        (void) unlinkat(dirfd, HUSK_ATTACH_SOCKET, 0);
         c.state = HUSK_CTR_EXITED;
         c.exit_code = code;
         c.pid = 0;
@@ -264,7 +361,8 @@ static int exec_monitor(struct monitor *m, int lock_fd, int report_fd, struct hu
         _cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
         if (exe < 0)
                 return husk_error_errno(err, errno, "open /proc/self/exe");
-        int fds[] = { m->sig_fd, m->out_r, m->err_r, m->log_fd, m->attach[0], m->attach[1], exe, lock_fd, report_fd };
+        int fds[] = { m->sig_fd, m->out_r, m->err_r, m->log_fd, m->attach[0], m->attach[1], exe, lock_fd, report_fd,
+                      m->listen_fd, m->conn_fd, m->stdin_w };
         for (size_t i = 0; i < HUSK_ARRAY_SIZE(fds); i++)
                 if (keep(fds[i]) < 0)
                         return husk_error_errno(err, errno, "monitor fds");
@@ -279,8 +377,11 @@ static int exec_monitor(struct monitor *m, int lock_fd, int report_fd, struct hu
         char *slash = strrchr(root, '/');
         if (slash)
                 *slash = '\0';
+        char att[64];
+        (void) snprintf(att, sizeof(att), "%d,%d,%d,%d", m->listen_fd, m->conn_fd, m->stdin_w,
+                        (m->tty ? 1 : 0) | (m->stdin_once ? 2 : 0) | (m->open_stdin ? 4 : 0));
         const char *path = monitor_path();
-        char *argv[] = { "husk-monitor", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], "--",
+        char *argv[] = { "husk-monitor", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], "--attach", att, "--",
                          "husk", "--storage-root", root, "--root", (char *) m->e->rt.root, "container", "cleanup",
                          "--report-fd", a[8], "--lock-fd", a[9], m->c.id, NULL };
         extern char **environ;
@@ -332,7 +433,7 @@ static int monitor_launch(struct monitor *m, int lock, int report_fd, struct hus
                 m->log_fd = -1;
         report(report_fd, "ok %d\n", (int) m->init_pid);
         /* Detached: nobody waits for the exit report. */
-        if (m->attach[0] < 0 && m->attach[1] < 0 && report_fd >= 0) {
+        if (m->attach[0] < 0 && m->attach[1] < 0 && m->conn_fd < 0 && report_fd >= 0) {
                 (void) close(report_fd);
                 report_fd = -1;
         }
@@ -376,7 +477,7 @@ int husk_monitor_restart(struct husk_engine *e, const char *id, int lock_fd, str
 _Noreturn void husk_monitor_main(const struct husk_monitor_args *a)
 {
         struct monitor m = { .a = a, .e = a->engine, .dirfd = -1, .out_r = -1, .err_r = -1, .sig_fd = -1,
-                             .log_fd = -1, .attach = { -1, -1 } };
+                             .log_fd = -1, .attach = { -1, -1 }, .listen_fd = -1, .conn_fd = -1, .stdin_w = -1 };
         struct husk_error err = { 0 };
         close_inherited_fds();
         /* The attached caller's stdout/stderr under fds of our own (0-2 are the container's while
@@ -385,7 +486,9 @@ _Noreturn void husk_monitor_main(const struct husk_monitor_args *a)
                 m.attach[0] = fcntl(a->out_fd, F_DUPFD_CLOEXEC, 3);
         if (a->err_fd >= 0)
                 m.attach[1] = fcntl(a->err_fd, F_DUPFD_CLOEXEC, 3);
-        if (redirect_stdio(-1, -1) < 0)
+        if (a->attach_sock >= 0)
+                m.conn_fd = fcntl(a->attach_sock, F_DUPFD_CLOEXEC, 3);
+        if (redirect_stdio(-1, -1, -1) < 0)
                 _exit(1);
         if (monitor_run(a, &m, &err) < 0) {
                 report(a->report_fd, "err %d %s\n", err.code, err.msg);

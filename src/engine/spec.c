@@ -232,6 +232,9 @@ int husk_engine_spec_json(const struct husk_engine_spec_in *in, char **ret, stru
         int r = husk_spec_apply_security(in, doc, err);
         if (r < 0)
                 return r;
+        r = husk_spec_apply_tty(in, doc, err);
+        if (r < 0)
+                return r;
         char *text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_COMPACT);
         if (!text)
                 return husk_error_errno(err, ENOMEM, "config.json");

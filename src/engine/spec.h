@@ -75,6 +75,10 @@ struct husk_engine_spec_in {
 /* config.json text. */
 int husk_engine_spec_json(const struct husk_engine_spec_in *in, char **ret, struct husk_error *err);
 
+/* -t (Config.Tty): process.terminal and TERM=xterm (spec_tty.c). */
+struct json_t;
+int husk_spec_apply_tty(const struct husk_engine_spec_in *in, struct json_t *doc, struct husk_error *err);
+
 /* Docker's default capability set, as a mask over capability numbers. */
 uint64_t husk_engine_default_caps(void);
 /* linux.seccomp of a Docker-format profile (NULL: husk's default) resolved for the bounding set caps

@@ -11,6 +11,7 @@
 #include "cli/husk/run_res.h"
 #include "cli/husk/run_sec.h"
 #include "cli/husk/run_life.h"
+#include "cli/husk/run_tty.h"
 #include "cli/signals.h"
 #include "engine/ctr_network.h"
 #include "util/cleanup.h"
@@ -22,13 +23,14 @@
  * fills cfg->host_config / cfg->ctr_config by Docker's names (container.h).
  */
 struct run_flags {
-        bool detach, rm, rootfs, interactive, tty, publish_all;
+        bool detach, rm, rootfs, publish_all;
         const char *name, *workdir, *user, *entrypoint, *hostname, *network, *cgroup_parent, *stop_signal,
                 *stop_timeout, *ip, *mac_address, *network_bandwidth, *pull;
         struct arg_strings env, publish, dns, add_host;
         struct run_res_flags res;
         struct run_sec_flags sec;
         struct run_life_flags life;
+        struct run_tty_flags term;      /* -i, -t, --detach-keys (run_tty.h) */
 };
 
 #define RUN_OPTS                                                                                                 \
@@ -64,11 +66,10 @@ struct run_flags {
                 "Signal to stop the container (default: the image's, else SIGTERM)"),                            \
         ARG_OPT("stop-timeout", NULL, ARG_STRING, struct run_flags, stop_timeout,                                \
                 "Timeout (in seconds) to stop a container (default 10)"),                                        \
-        ARG_OPT("interactive", "i", ARG_BOOL, struct run_flags, interactive, "Keep STDIN open (not supported yet)"), \
-        ARG_OPT("tty", "t", ARG_BOOL, struct run_flags, tty, "Allocate a pseudo-TTY (not supported yet)"),      \
         RUN_RES_OPTS(struct run_flags, res),                                                                     \
         RUN_SEC_OPTS(struct run_flags, sec),                                                                     \
-        RUN_LIFE_OPTS(struct run_flags)
+        RUN_LIFE_OPTS(struct run_flags),                                                                         \
+        RUN_TTY_OPTS
 
 static const struct arg_opt create_opts[] = { RUN_OPTS };
 static const struct arg_opt run_opts[] = {
@@ -93,8 +94,6 @@ static int flags_to_config(const struct husk_ctx *ctx, const struct run_flags *f
                            struct husk_ctr_config *cfg)
 {
         cfg->stop_timeout = -1;
-        if (f->interactive || f->tty)
-                return husk_failf(ctx, "-i/--interactive and -t/--tty are not supported yet");
         if (f->stop_timeout) {
                 char *end;
                 long t = strtol(f->stop_timeout, &end, 10);
@@ -160,6 +159,9 @@ static int flags_to_config(const struct husk_ctx *ctx, const struct run_flags *f
                 return r;
         if (husk_run_life_apply(ctx, &f->life, cfg) != 0)
                 return HUSK_EXIT_ERROR;
+        r = husk_cli_run_tty_config(ctx, &f->term, f->detach, cfg);
+        if (r != 0)
+                return r;
         return 0;
 }
 
@@ -228,7 +230,7 @@ static int run_run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
                 printf("%s\n", c.id);
                 return 0;
         }
-        return husk_cli_start_attached(ctx, &e, c.id);
+        return husk_cli_run_attached(ctx, &e, c.id, &f->term);
 }
 
 const struct husk_cmd husk_cmd_run = {

@@ -27,6 +27,8 @@
         X(exec) X(pause) X(unpause) X(top)                                                             \
         /* resources: stats, update (res) */                                                           \
         X(stats)                                                                                       \
+        /* containers: interactive sessions (tty) */                                                   \
+        X(attach)                                                                                      \
         /* transfer: load, save, import (transfer) */                                                  \
         X(load)                                                                                        \
         X(save)                                                                                        \
