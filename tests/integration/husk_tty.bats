@@ -109,7 +109,8 @@ send exit 0\r'
 
 @test "run -d -it, attach, ctrl-p ctrl-q detaches, attach again, --detach-keys, stop" {
 	run -0 hkr -d -it --name box "$RFS" sh
-	export PTY_STEPS='send echo one""two\r
+	export PTY_STEPS='waitraw
+send echo one""two\r
 expect onetwo
 send \x10\x11'
 	run -0 --separate-stderr on_pty -- attach box
@@ -118,7 +119,8 @@ send \x10\x11'
 	run -0 ins box '.State.Status'
 	[ "$output" = running ]
 	# a ctrl-p not followed by ctrl-q is passed on; other keys with --detach-keys
-	export PTY_STEPS='send echo three""four\r
+	export PTY_STEPS='waitraw
+send echo three""four\r
 expect threefour
 send \x10x
 sleep 0.3
@@ -141,7 +143,8 @@ send \x10\x11'
 	[ "$stderr" = "stty: same" ]
 	run -0 ins fg '.State.Status'
 	[ "$output" = running ]
-	export PTY_STEPS='send echo back""again\r
+	export PTY_STEPS='waitraw
+send echo back""again\r
 expect backagain
 send exit 5\r'
 	run -5 --separate-stderr on_pty -- attach fg
@@ -212,11 +215,12 @@ send exit 6\r'
 	grep -q libasan "/proc/$mon/maps" || [ "$(ps -o rss= -p "$mon")" -lt 1024 ]
 	[ -S "$HUSK_STORE/containers/$id/attach" ]
 	# sh itself opens /dev/tty (job control); nothing else of ours may be there
-	export PTY_STEPS='send ls -l /proc/1/fd | grep -c -e " [0-2] -> /dev/pts/0$"; ls -l /proc/1/fd | grep -v -e /dev/pts/0 -e /dev/tty -e ^total | wc -l\r
+	export PTY_STEPS='waitraw
+send ls -l /proc/1/fd | grep -c -e " [0-2] -> /dev/pts/0$"; ls -l /proc/1/fd | grep -v -e /dev/pts/0 -e /dev/tty -e ^total | wc -l\r
 expect \r\n3\r\n0\r\n
 send exit 0\r'
 	run -0 --separate-stderr on_pty -- attach fds
-	echo "$output"
+	echo "$output$stderr"
 	run -0 hk wait fds
 	! kill -0 "$mon" 2>/dev/null
 	[ ! -e "$HUSK_STORE/containers/$id/attach" ]

@@ -6,7 +6,7 @@
     send TEXT         type TEXT (Python escapes: \\r, \\x10 ...)
     resize R C        set the pty's size (the kernel sends SIGWINCH to its foreground group)
     sleep S
-    eof               close our side of the input?  (not for ptys: send \\x04 instead)
+    waitraw           wait until the command has put the terminal in raw mode (it is attached)
 The command's exit code is ours (99: an expect timed out, the transcript on stderr). At the end the
 terminal's attributes before and after are compared: 'stty: same' or 'stty: changed' on stderr,
 and the whole transcript goes to stdout.
@@ -76,6 +76,11 @@ def main():
         elif op == "resize":
             r, c = arg.split()
             set_size(master, int(r), int(c))
+        elif op == "waitraw":
+            deadline = time.time() + timeout
+            while termios.tcgetattr(slave)[3] & termios.ICANON:
+                if time.time() > deadline: fail("the terminal never went raw")
+                pump(0.02)
         elif op == "sleep":
             end = time.time() + float(arg)
             while time.time() < end: pump(0.05)
