@@ -66,9 +66,7 @@ int husk_sec_cgroup_rule_parse(const char *rule, json_t **ret, struct husk_error
  * namespace: not with --network host or container:X). kv is "KEY=VALUE". */
 int husk_sec_sysctl_check(const char *kv, const char *ipc_mode, const char *network, struct husk_error *err);
 
-/* ---- sizes and modes ---- */
-/* go-units RAMInBytes: "64m", "1g", "512k", "1024" (binary multiples, an optional i/b suffix). */
-int husk_sec_parse_ram(const char *s, int64_t *ret);
+/* ---- namespace modes ---- */
 /* --pid host|container:X, --ipc private|shareable|host|none|container:X, --uts host,
  * --cgroupns host|private, --userns host|auto. flag names the option for errors. */
 int husk_sec_mode_check(const char *flag, const char *value, struct husk_error *err);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The security options' words as Docker reads them (moby's oci/caps, opts/opts.go ValidateSysctl,
- * cli's parseDevice and parseSecurityOpts, go-units RAMInBytes). Pure but for husk_sec_caps_all: run/create check the flags
+ * cli's parseDevice and parseSecurityOpts). Pure but for husk_sec_caps_all: run/create check the flags
  * with these before a container is made, spec_security.c reads the record with them again.
  */
 #include <ctype.h>
@@ -312,33 +312,6 @@ int husk_sec_sysctl_check(const char *kv, const char *ipc_mode, const char *netw
         }
         return husk_error_set(err, EINVAL, "sysctl '%.*s' is not allowed (only the namespaced kernel.msg*, kernel.sem, "
                               "kernel.shm*, fs.mqueue.* and net.* are)", (int) klen, kv);
-}
-
-int husk_sec_parse_ram(const char *s, int64_t *ret)
-{
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (end == s || errno || v < 0 || !isdigit((unsigned char) s[0]))
-                return -EINVAL;
-        if (*end == ' ')
-                end++;
-        int64_t mult = 1;
-        const char *units = "kmgtp";
-        const char *u = *end ? strchr(units, tolower((unsigned char) *end)) : NULL;
-        if (u) {
-                for (const char *p = units; p <= u; p++)
-                        mult *= 1024;
-                end++;
-        }
-        if (u && (*end == 'i' || *end == 'I'))
-                end++;
-        if (*end == 'b' || *end == 'B')
-                end++;
-        if (*end || v * (double) mult >= 9.2e18)
-                return -EINVAL;
-        *ret = (int64_t) (v * (double) mult);
-        return 0;
 }
 
 int husk_sec_mode_check(const char *flag, const char *value, struct husk_error *err)

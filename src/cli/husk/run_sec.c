@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli/husk/run_sec.h"
+#include "engine/resources.h"
 #include "engine/security.h"
 #include "oci/capabilities.h"
 #include "oci/seccomp_profile.h"
@@ -179,7 +180,7 @@ int husk_run_sec_config(const struct husk_ctx *ctx, const struct run_sec_flags *
 {
         json_t *hc = cfg->host_config;
         int64_t shm = SHM_SIZE_DEFAULT;
-        if (f->shm_size && (husk_sec_parse_ram(f->shm_size, &shm) < 0 || shm <= 0))
+        if (f->shm_size && (husk_res_parse_bytes(f->shm_size, &shm) < 0 || shm <= 0))
                 return husk_usage_error(ctx, "invalid argument \"%s\" for \"--shm-size\" flag: invalid size",
                                         f->shm_size);
         int r;
