@@ -13,6 +13,7 @@
 #include "engine/ctr_network.h"
 #include "engine/engine.h"
 #include "engine/prepare.h"
+#include "engine/security.h"
 #include "engine/spec.h"
 #include "image/manifest.h"
 #include "image/rootfs.h"
@@ -69,6 +70,13 @@ static int mount_image_root(struct husk_engine *e, struct husk_ctr *c, int dirfd
         /* --rm: the upper layer is thrown away at exit, so it is never synced (overlay "volatile"):
          * the unmount of a plain overlay syncs the whole filesystem of its upper (~14 ms here). */
         struct husk_rootfs_opts opts = { .driver = HUSK_ROOTFS_AUTO, .volatile_upper = c->cfg.auto_remove };
+        /* --userns auto: the layers seen through idmapped mounts with the container's range (security.h). */
+        _cleanup_close_ int userns = -1;
+        r = husk_sec_userns_prepare(e, c, dirfd, &userns, err);
+        if (r < 0)
+                return r;
+        opts.idmap = userns >= 0;
+        opts.idmap_userns_fd = userns;
         enum husk_rootfs_driver driver = HUSK_ROOTFS_AUTO;
         r = husk_rootfs_mount(s, &img, dirfd, &opts, &driver, err);
         if (r < 0)

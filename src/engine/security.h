@@ -18,6 +18,7 @@
 
 #include "util/error.h"
 
+struct husk_ctr;
 struct husk_engine;
 struct husk_engine_spec_in;
 
@@ -70,6 +71,22 @@ int husk_sec_sysctl_check(const char *kv, const char *ipc_mode, const char *netw
 /* --pid host|container:X, --ipc private|shareable|host|none|container:X, --uts host,
  * --cgroupns host|private, --userns host|auto. flag names the option for errors. */
 int husk_sec_mode_check(const char *flag, const char *value, struct husk_error *err);
+
+/* ---- --userns (userns.c) ---- */
+struct husk_sec_idmap {
+        uint32_t container, host, size;
+};
+/* "0:1073741824:65536" (podman's IDMappings entries). */
+int husk_sec_idmap_parse(const char *s, struct husk_sec_idmap *ret);
+/* HostConfig.IDMappings: 1 and the maps, 0 when none, -EINVAL when malformed. */
+int husk_sec_userns_maps(const json_t *hc, struct husk_sec_idmap *ret_uid, struct husk_sec_idmap *ret_gid);
+/* Before the root is mounted: for --userns auto, the container's range (chosen and saved in its record
+ * at its first start), the way into its directory (dirfd) for that root, and a user namespace fd with
+ * the range for the idmapped layers; *ret_fd -1 otherwise. */
+int husk_sec_userns_prepare(struct husk_engine *e, struct husk_ctr *c, int dirfd, int *ret_fd,
+                            struct husk_error *err);
+/* linux.namespaces gets "user", linux.uidMappings/gidMappings the recorded range. */
+int husk_sec_apply_userns(const json_t *hc, json_t *doc, struct husk_error *err);
 
 /* ---- --init ---- */
 /* Where the built-in init appears in a container started with --init (docker-init's role). */

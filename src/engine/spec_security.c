@@ -218,7 +218,7 @@ static int host_devices(int dfd, const char *path, json_t *devices, unsigned dep
                 json_t *dev = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "path", sub, "type",
                                         S_ISCHR(st.st_mode) ? "c" : "b", "major", (json_int_t) major(st.st_rdev),
                                         "minor", (json_int_t) minor(st.st_rdev), "fileMode",
-                                        (json_int_t) (st.st_mode & 07777), "uid", (json_int_t) st.st_uid, "gid",
+                                        (json_int_t) (st.st_mode & 0777), "uid", (json_int_t) st.st_uid, "gid",
                                         (json_int_t) st.st_gid);
                 if (!dev || json_array_append_new(devices, dev) < 0)
                         return husk_error_errno(err, ENOMEM, "config.json: linux.devices");
@@ -264,7 +264,7 @@ static int apply_device(json_t *linux_, const char *spec, struct husk_error *err
         const char *type = S_ISCHR(st.st_mode) ? "c" : "b";
         json_int_t maj = (json_int_t) major(st.st_rdev), min = (json_int_t) minor(st.st_rdev);
         json_t *node = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "path", d.ctr, "type", type, "major", maj,
-                                 "minor", min, "fileMode", (json_int_t) (st.st_mode & 07777), "uid",
+                                 "minor", min, "fileMode", (json_int_t) (st.st_mode & 0777), "uid",
                                  (json_int_t) st.st_uid, "gid", (json_int_t) st.st_gid);
         json_t *rule = json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type", type, "major", maj, "minor", min,
                                  "access", d.perms);
@@ -486,6 +486,8 @@ int husk_spec_apply_security(const struct husk_engine_spec_in *in, json_t *doc, 
                 r = apply_devices(hc, doc, privileged, err);
         if (r >= 0)
                 r = apply_namespaces(in, hc, doc, err);
+        if (r >= 0)
+                r = husk_sec_apply_userns(hc, doc, err);
         if (r >= 0)
                 r = apply_group_add(in, jget(hc, "GroupAdd"), doc, err);
         if (r >= 0)

@@ -28,6 +28,13 @@ struct husk_rootfs_opts {
         bool rootless;          /* userxattr */
         bool legacy_mount;      /* mount(2) with the short l/ names even where fsconfig "lowerdir+" exists:
                                    the path of kernels before 6.8, for tests */
+        bool idmap;             /* the layers seen through idmapped mounts with the mapping of idmap_userns_fd
+                                   (the container's user namespace): their files owned by 0 on disk are the
+                                   namespace's root. upper/ is not idmapped (overlayfs makes work/ files with
+                                   the mounter's ids, and host root has none in the mapping: EOVERFLOW), so
+                                   what the container writes is owned by the range's host ids on disk.
+                                   Overlay only (fsconfig layers by fd, Linux 6.13) */
+        int idmap_userns_fd;
 };
 
 /* Which driver AUTO means on this host for this store, and why ("overlay", "copy: overlayfs is not in

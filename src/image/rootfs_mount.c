@@ -148,6 +148,9 @@ static int mount_copy(const struct husk_rootfs_stack *st, int cfd, const struct 
 {
         if (exists_at(cfd, "upper"))
                 return husk_error_set(err, EEXIST, "the root was made by the overlay driver (upper/ exists)");
+        if (opts->idmap)
+                return husk_error_set(err, EOPNOTSUPP, "a user namespace needs the overlay driver (idmapped layers); "
+                                      "the copy driver keeps the layers' owners as they are");
         if (exists_at(cfd, "merged"))
                 return 0;       /* a finished copy: a restart */
 

@@ -199,6 +199,11 @@ static int legacy_mount(const struct husk_rootfs_stack *st, int upper_fd, int wo
         if (st->n > HUSK_ROOTFS_MAX_LAYERS)
                 return husk_error_set(err, E2BIG, "overlay: %zu layers: overlayfs stacks at most %d",
                                       st->n, HUSK_ROOTFS_MAX_LAYERS);
+        /* The short names lead to the store's own layers, not to their idmapped clones. */
+        if (opts->idmap)
+                return husk_error_set(err, EOPNOTSUPP, "overlay: idmapped layers need fsconfig \"lowerdir+\" "
+                                      "(Linux 6.8); this kernel takes a stack of %zu layers only as mount(2) options",
+                                      st->n);
 
         long page = sysconf(_SC_PAGESIZE);
         size_t cap = page > 0 ? (size_t) page : 4096;

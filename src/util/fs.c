@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -297,4 +298,16 @@ int husk_rm_rf_at(int dirfd, const char *path, struct husk_error *err)
         if (unlinkat(dirfd, path, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return husk_error_errno(err, errno, "remove %s", path);
         return 0;
+}
+
+int husk_idmap_clone(int dirfd, const char *path, int userns_fd, struct husk_error *err)
+{
+        _cleanup_close_ int tree = open_tree(dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+                                                                 AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW);
+        if (tree < 0)
+                return husk_error_errno(err, errno, "open_tree %s", *path ? path : "(fd)");
+        struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns_fd };
+        if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+                return husk_error_errno(err, errno, "idmap the mount of %s", *path ? path : "(fd)");
+        return steal_fd(tree);
 }

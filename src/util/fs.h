@@ -27,3 +27,8 @@ int husk_mkdir_p(const char *path, mode_t mode, struct husk_error *err);
 
 /* rm -rf of a directory relative to dirfd, without following symlinks; missing is not an error. */
 int husk_rm_rf_at(int dirfd, const char *path, struct husk_error *err);
+
+/* An idmapped copy of the mount tree at dirfd/path (open_tree OPEN_TREE_CLONE + mount_setattr
+ * MOUNT_ATTR_IDMAP with userns_fd's mapping), detached: the returned fd keeps it alive (and attached to
+ * its anonymous mount namespace, which overlayfs asks of its layers) until it is closed. */
+int husk_idmap_clone(int dirfd, const char *path, int userns_fd, struct husk_error *err);

@@ -2,14 +2,16 @@
 # The security and namespace options of husk run/create as a user types them: --cap-add/--cap-drop,
 # --privileged, --security-opt (seccomp, no-new-privileges, apparmor, systempaths, mask/unmask),
 # --device, --device-cgroup-rule, --read-only, --group-add, --sysctl, --shm-size, --pid, --ipc, --uts,
-# --cgroupns, --init; bad values named with exit 125 and no container left.
-# Containers run from a plain busybox directory (--rootfs), as in husk_run.bats.
+# --cgroupns, --userns, --init; bad values named with exit 125 and no container left.
+# Containers run from a plain busybox directory (--rootfs), as in husk_run.bats; --userns from an
+# imported busybox image (its layers are idmapped).
 
 bats_require_minimum_version 1.5.0
 
 load helpers
 load husk
 load engine
+load image
 
 setup() {
 	husk_setup
@@ -307,11 +309,65 @@ ns_of() {
 	engine_assert_nothing_left
 }
 
+@test "husk run --userns auto: root inside is an unprivileged range outside, the image's files its own" {
+	image_rootfs_tar "$BATS_TEST_TMPDIR/rootfs.tar"
+	# The container's root reaches its directory by path: the directories above the store must be
+	# searchable, as /var/lib is (bats makes its own 0700); a closed one is named.
+	chmod o-x "$BATS_TEST_TMPDIR"
+	hk import "$BATS_TEST_TMPDIR/rootfs.tar" bb:sec >/dev/null
+	run hk run --rm --cgroup-parent "$CG_PARENT" --userns auto bb:sec true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"$BATS_TEST_TMPDIR (above the store) is not searchable by others"* ]]
+	local d="$BATS_TEST_TMPDIR"
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d="$(dirname "$d")"
+	done
+	run hk run --rm --cgroup-parent "$CG_PARENT" --userns host bb:sec sh -c 'cat /proc/self/uid_map'
+	[[ "$output" == *"0          0 4294967295"* ]]
+	run hk run --rm --cgroup-parent "$CG_PARENT" --userns auto bb:sec sh -c 'id -u; read a b c </proc/self/uid_map; echo "$a $c"; stat -c "%u:%g" /etc/passwd /bin/busybox; echo x >>/etc/passwd && touch /new && stat -c "%u" /new'
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = "0 65536" ]
+	[ "${lines[2]}" = 0:0 ]
+	[ "${lines[3]}" = 0:0 ]
+	[ "${lines[4]}" = 0 ]
+	# Outside: the init runs as the range's first id, not 0; the range is kept across a restart, and a
+	# second container gets another.
+	local a b pa pb host
+	a="$(hk run -d --cgroup-parent "$CG_PARENT" --userns auto bb:sec sleep 60)"
+	b="$(hk run -d --cgroup-parent "$CG_PARENT" --userns auto:size=1000 bb:sec sleep 60)"
+	pa="$(hk inspect "$a" | jq -r '.[0].State.Pid')"
+	pb="$(hk inspect "$b" | jq -r '.[0].State.Pid')"
+	host="$(hk inspect "$a" | jq -r '.[0].HostConfig.IDMappings.UidMap[0]')"
+	[[ "$host" == 0:*:65536 ]]
+	host="${host#0:}"
+	host="${host%:*}"
+	[ "$host" -gt 65535 ]
+	[ "$(ps -o uid= -p "$pa" | tr -d ' ')" = "$host" ]
+	[ "$(ps -o uid= -p "$pb" | tr -d ' ')" != "$host" ]
+	[ "$(ps -o uid= -p "$pb" | tr -d ' ')" -gt 65535 ]
+	[[ "$(hk inspect "$b" | jq -r '.[0].HostConfig.IDMappings.GidMap[0]')" == *:1000 ]]
+	hk stop -t 0 "$a" >/dev/null
+	hk start "$a" >/dev/null
+	pa="$(hk inspect "$a" | jq -r '.[0].State.Pid')"
+	[ "$(ps -o uid= -p "$pa" | tr -d ' ')" = "$host" ]
+	hk rm -f "$a" "$b" >/dev/null
+	# The image's layers are untouched: a container without a user namespace still sees them as 0.
+	run hk run --rm --cgroup-parent "$CG_PARENT" bb:sec stat -c "%u" /etc/passwd
+	[ "$output" = 0 ]
+	run hkr --rm --userns auto "$RFS" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--userns auto: not with --rootfs"* ]]
+	engine_assert_nothing_left
+}
+
 @test "husk run: bad security and namespace values are named, exit 125, no container left" {
 	local bad
 	for bad in "--cap-add NOPE" "--cap-drop CAP_NOPE" "--security-opt bogus" "--security-opt seccomp" \
 		"--security-opt no-new-privileges:maybe" "--security-opt systempaths=open" "--pid nope" \
-		"--ipc sideways" "--uts private2" "--cgroupns both" "--group-add a:b" "--sysctl novalue"; do
+		"--ipc sideways" "--uts private2" "--cgroupns both" "--group-add a:b" "--sysctl novalue" \
+		"--userns nope" "--userns auto:size=0"; do
 		# shellcheck disable=SC2086
 		run hkr --rm $bad "$RFS" true
 		[ "$status" -eq 125 ] || { echo "$bad: $status $output"; return 1; }

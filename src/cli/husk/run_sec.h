@@ -34,6 +34,8 @@ struct run_sec_flags {
                 "IPC mode to use (private, shareable, none, host, container:NAME)"),                              \
         ARG_OPT("uts", NULL, ARG_STRING, S, F.uts, "UTS namespace to use (host)"),                              \
         ARG_OPT("cgroupns", NULL, ARG_STRING, S, F.cgroupns, "Cgroup namespace to use (host, private)"),        \
+        ARG_OPT("userns", NULL, ARG_STRING, S, F.userns,                                                         \
+                "User namespace to use (host, auto[:size=N]: a range of host ids of its own)"),                  \
         ARG_OPT("init", NULL, ARG_BOOL, S, F.init,                                                               \
                 "Run an init inside the container that forwards signals and reaps processes")
 

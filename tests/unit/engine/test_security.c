@@ -245,4 +245,36 @@ TEST(apply_refuses)
         CHECK(apply(hc3, doc, &err) == -EINVAL);
 }
 
+TEST(userns_maps)
+{
+        struct husk_sec_idmap m;
+        CHECK(husk_sec_idmap_parse("0:1073741824:65536", &m) == 0);
+        CHECK(m.container == 0 && m.host == 1073741824u && m.size == 65536);
+        CHECK(husk_sec_idmap_parse("0:1:0", &m) == -EINVAL);
+        CHECK(husk_sec_idmap_parse("0:4294967295:2", &m) == -EINVAL);
+        CHECK(husk_sec_idmap_parse("0:1:2x", &m) == -EINVAL);
+        CHECK(husk_sec_idmap_parse("0:1", &m) == -EINVAL);
+        CHECK(husk_sec_idmap_parse(NULL, &m) == -EINVAL);
+        struct husk_error err = { 0 };
+        _cleanup_(json_decrefp) json_t *doc = base_doc();
+        _cleanup_(json_decrefp) json_t *hc = json_pack("{s:s, s:{s:[s], s:[s]}}", "UsernsMode", "auto", "IDMappings",
+                                                       "UidMap", "0:1073741824:65536", "GidMap", "0:1073807360:100");
+        CHECK(husk_sec_apply_userns(hc, doc, &err) == 0);
+        json_t *linux_ = json_object_get(doc, "linux");
+        json_t *um = json_array_get(json_object_get(linux_, "uidMappings"), 0);
+        json_t *gm = json_array_get(json_object_get(linux_, "gidMappings"), 0);
+        CHECK(json_integer_value(json_object_get(um, "hostID")) == 1073741824);
+        CHECK(json_integer_value(json_object_get(gm, "size")) == 100);
+        json_t *nss = json_object_get(linux_, "namespaces");
+        CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(nss, json_array_size(nss) - 1), "type")), "user");
+        /* auto without a recorded range: a --rootfs container, refused by name */
+        _cleanup_(json_decrefp) json_t *hc2 = json_pack("{s:s}", "UsernsMode", "auto");
+        CHECK(husk_sec_apply_userns(hc2, doc, &err) == -EOPNOTSUPP);
+        CHECK_CONTAINS(err.msg, "--userns auto: not with --rootfs");
+        _cleanup_(json_decrefp) json_t *hc3 = json_pack("{s:{s:[s], s:[]}}", "IDMappings", "UidMap", "0:5:5", "GidMap");
+        CHECK(husk_sec_apply_userns(hc3, doc, &err) == -EINVAL);
+        _cleanup_(json_decrefp) json_t *hc4 = json_pack("{s:s}", "UsernsMode", "host");
+        CHECK(husk_sec_apply_userns(hc4, doc, &err) == 0);
+}
+
 RUN_TESTS()
