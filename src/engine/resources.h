@@ -83,3 +83,15 @@ int husk_res_to_oci(const struct json_t *host_config, struct json_t *res, struct
 /* The container's resource options applied to its config.json document (spec.c calls it). */
 struct husk_engine_spec_in;
 int husk_spec_apply_res(const struct husk_engine_spec_in *in, struct json_t *doc, struct husk_error *err);
+
+/* ---- update (ctr_update.c) ---- */
+struct husk_engine;
+/*
+ * Docker's update: under the container's lock, edit(hc, ud) changes a copy of its HostConfig (a
+ * non-zero return cancels: -ECANCELED, the record untouched); a running container gets the new
+ * limits through libhusk's update at once, then the record is saved (later starts apply it). A
+ * failed runtime update leaves the record as it was. pids_unlimited: --pids-limit 0/-1 was given
+ * (recorded as null, which alone would change nothing in a running cgroup).
+ */
+int husk_engine_update_res(struct husk_engine *e, const char *id, int (*edit)(struct json_t *hc, void *ud), void *ud,
+                           bool pids_unlimited, struct husk_error *err);

@@ -290,3 +290,49 @@ block_disk() {
 	[ "$(grep -c $'\033\\[2J' <<<"$output")" -eq "$n" ]
 	[[ "$output" == *" s1 "*" / 32MiB "* ]]
 }
+
+@test "husk update: a running container's limits changed in its cgroup, a stopped one's at its next start" {
+	id="$(hkr -d -m 64m --pids-limit 10 "$RFS" sleep 120)"
+	run hk update -m 128m --memory-swap 256m --pids-limit 50 --cpus 0.5 --cpu-shares 256 "$id"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$id" ]
+	[ "$(cg_read "$id" memory memory.limit_in_bytes memory.max)" = 134217728 ]
+	[ "$(cg_read "$id" pids pids.max pids.max)" = 50 ]
+	if cgroup_v2; then
+		[ "$(cg_read "$id" - - cpu.max)" = "50000 100000" ]
+	else
+		[ "$(cg_read "$id" cpu cpu.cfs_quota_us -)" = 50000 ]
+		[ "$(cg_read "$id" cpu cpu.shares -)" = 256 ]
+	fi
+	# -1: unlimited again, in the cgroup too.
+	hk update --pids-limit -1 "$id"
+	[ "$(cg_read "$id" pids pids.max pids.max)" = max ]
+	run hk inspect "$id"
+	[ "$(jq -c '.[0].HostConfig | [.Memory, .MemorySwap, .PidsLimit, .NanoCpus, .CpuShares]' <<<"$output")" = "[134217728,268435456,null,500000000,256]" ]
+	# Docker's refusals, the record unchanged.
+	run hk update -m 1g "$id"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"Memory limit should be smaller than already set memoryswap limit"* ]]
+	run hk update --cpu-quota 20000 "$id"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"Conflicting options: Nano CPUs and CPU Quota cannot both be set"* ]]
+	run hk update "$id"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"you must provide one or more flags"* ]]
+	run hk update -m 32m nosuch
+	[ "$status" -eq 1 ]
+	[[ "$output" == *nosuch* ]]
+	[ "$(cg_read "$id" memory memory.limit_in_bytes memory.max)" = 134217728 ]
+	hk rm -f "$id"
+	# A created container: the record only, applied when it starts.
+	id="$(hk create --cgroup-parent "$CG_PARENT" -m 64m --rootfs "$RFS" sleep 120)"
+	hk update -m 32m --cpuset-cpus 0 "$id"
+	hk start "$id"
+	[ "$(cg_read "$id" memory memory.limit_in_bytes memory.max)" = 33554432 ]
+	if cgroup_v2; then
+		[ "$(cg_read "$id" - - cpuset.cpus)" = 0 ]
+	else
+		[ "$(cg_read "$id" cpuset cpuset.cpus -)" = 0 ]
+	fi
+	hk rm -f "$id"
+}

@@ -26,7 +26,7 @@
         /* exec, top, pause, unpause (exec) */                                                         \
         X(exec) X(pause) X(unpause) X(top)                                                             \
         /* resources: stats, update (res) */                                                           \
-        X(stats)                                                                                       \
+        X(stats) X(update)                                                                             \
         /* containers: interactive sessions (tty) */                                                   \
         X(attach)                                                                                      \
         /* transfer: load, save, import (transfer) */                                                  \
