@@ -34,6 +34,7 @@
 
 #include "engine/attach.h"
 #include "engine/ctr_network.h"
+#include "engine/ctr_volumes.h"
 #include "engine/engine.h"
 #include "engine/log_config.h"
 #include "engine/logfile.h"
@@ -322,7 +323,12 @@ int husk_engine_cleanup(struct husk_engine *e, const char *id, int code, int rep
         if (c.cfg.auto_remove) {
                 if (!c.rootfs)
                         (void) husk_rootfs_remove(dirfd, NULL);
+                /* --rm takes the anonymous volumes with it, as Docker's AutoRemove */
+                _cleanup_strv_ char **anon = NULL;
+                (void) husk_ctr_vol_anonymous(e, c.id, &anon, NULL);
                 r = husk_ctr_remove(e->ctrs, c.id, c.name, err);
+                if (r >= 0)
+                        husk_ctr_vol_remove_unused(e, anon);
         } else {
                 r = husk_ctr_save(e->ctrs, &c, err);
         }

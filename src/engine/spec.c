@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ctr_volumes.h"
 #include "engine/resources.h"
 #include "engine/security.h"
 #include "engine/spec.h"
@@ -233,6 +234,9 @@ int husk_engine_spec_json(const struct husk_engine_spec_in *in, char **ret, stru
         if (r < 0)
                 return r;
         r = husk_spec_apply_tty(in, doc, err);
+        if (r < 0)
+                return r;
+        r = husk_spec_apply_vol(in, doc, err);
         if (r < 0)
                 return r;
         char *text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_COMPACT);

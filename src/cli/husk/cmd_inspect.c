@@ -9,6 +9,7 @@
 #include "cli/husk/containers.h"
 #include "engine/ctr_network.h"
 #include "engine/life.h"
+#include "engine/ctr_volumes.h"
 #include "engine/logfile.h"
 #include "util/cleanup.h"
 
@@ -95,6 +96,8 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
                         (void) json_object_set_new(o, "NetworkSettings", husk_ctr_net_settings_json(&e, &c));
                 if (o)
                         husk_life_inspect(e.ctrs, &c, o);
+                if (o)
+                        (void) json_object_set_new(o, "Mounts", husk_ctr_vol_mounts_json(&e, &c));
                 if (!o || json_array_append_new(out, o) < 0)
                         return husk_failf(ctx, "out of memory");
         }

@@ -1,19 +1,29 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `husk rm [-f] CONTAINER...`: records, root (upper layer, mount), runtime state and cgroup gone. */
 #include "cli/husk/containers.h"
+#include "engine/ctr_volumes.h"
 #include "util/cleanup.h"
 
 struct rm_flags {
-        bool force;
+        bool force, volumes;
 };
 
 static const struct arg_opt rm_opts[] = {
         ARG_OPT("force", "f", ARG_BOOL, struct rm_flags, force, "Force the removal of a running container (uses SIGKILL)"),
+        ARG_OPT("volumes", "v", ARG_BOOL, struct rm_flags, volumes, "Remove anonymous volumes associated with the container"),
 };
 
 static int rm_one(struct husk_engine *e, const char *id, void *ud, struct husk_error *err)
 {
-        return husk_engine_remove(e, id, *(const bool *) ud, err);
+        const struct rm_flags *f = ud;
+        /* -v: the anonymous volumes, named before the record goes, removed after it (Docker's rule) */
+        _cleanup_strv_ char **anon = NULL;
+        if (f->volumes && husk_ctr_vol_anonymous(e, id, &anon, err) < 0)
+                return -err->code;
+        int r = husk_engine_remove(e, id, f->force, err);
+        if (r >= 0)
+                husk_ctr_vol_remove_unused(e, anon);
+        return r;
 }
 
 static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
@@ -23,8 +33,8 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
         struct husk_error err = { 0 };
         if (husk_cli_engine_open(ctx, &e, true, &err) < 0)
                 return husk_fail(ctx, &err);
-        bool force = f->force;
-        return husk_cli_each(ctx, &e, argc, argv, rm_one, &force);
+        struct rm_flags copy = *f;
+        return husk_cli_each(ctx, &e, argc, argv, rm_one, &copy);
 }
 
 const struct husk_cmd husk_cmd_rm = {

@@ -12,8 +12,10 @@
 #include "cli/husk/run_sec.h"
 #include "cli/husk/run_life.h"
 #include "cli/husk/run_tty.h"
+#include "cli/husk/run_vol.h"
 #include "cli/signals.h"
 #include "engine/ctr_network.h"
+#include "engine/ctr_volumes.h"
 #include "util/cleanup.h"
 
 /*
@@ -31,6 +33,7 @@ struct run_flags {
         struct run_sec_flags sec;
         struct run_life_flags life;
         struct run_tty_flags term;      /* -i, -t, --detach-keys (run_tty.h) */
+        struct run_vol_flags vol;
 };
 
 #define RUN_OPTS                                                                                                 \
@@ -69,7 +72,8 @@ struct run_flags {
         RUN_RES_OPTS(struct run_flags, res),                                                                     \
         RUN_SEC_OPTS(struct run_flags, sec),                                                                     \
         RUN_LIFE_OPTS(struct run_flags),                                                                         \
-        RUN_TTY_OPTS
+        RUN_TTY_OPTS,                                                                                            \
+        RUN_VOL_OPTS(struct run_flags, vol)
 
 static const struct arg_opt create_opts[] = { RUN_OPTS };
 static const struct arg_opt run_opts[] = {
@@ -162,6 +166,8 @@ static int flags_to_config(const struct husk_ctx *ctx, const struct run_flags *f
         r = husk_cli_run_tty_config(ctx, &f->term, f->detach, cfg);
         if (r != 0)
                 return r;
+        if (husk_run_vol_flags(ctx, &f->vol, cfg) != 0)
+                return HUSK_EXIT_ERROR;
         return 0;
 }
 
@@ -187,7 +193,8 @@ static int create_container(const struct husk_ctx *ctx, struct husk_engine *e, c
                 .mac = f->mac_address, .dns = f->dns.v, .n_dns = f->dns.n, .add_host = f->add_host.v,
                 .n_add_host = f->add_host.n, .bandwidth = f->network_bandwidth,
         };
-        if (husk_ctr_net_save(e, ret, &net, &err) < 0 || (r = husk_run_life_created(ctx, &f->life, ret)) != 0) {
+        if (husk_ctr_net_save(e, ret, &net, &err) < 0 || husk_ctr_vol_setup(e, ret, &err) < 0 ||
+            (r = husk_run_life_created(ctx, &f->life, ret)) != 0) {
                 /* No container is left behind for options that cannot work. */
                 struct husk_error ignored = { 0 };
                 (void) husk_engine_remove(e, ret->id, true, &ignored);

@@ -38,5 +38,7 @@
         X(network_disconnect)                                                                          \
         /* a container's filesystem (fs) */                                                           \
         X(diff) X(commit) X(export)                                                                    \
+        /* volumes (vol) */                                                                            \
+        X(volume_create) X(volume_ls) X(volume_inspect) X(volume_rm) X(volume_prune)                   \
         /* registry: pull, push, login (registry) */                                                   \
         X(pull) X(push) X(login) X(logout)
