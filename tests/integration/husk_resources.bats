@@ -336,3 +336,26 @@ block_disk() {
 	fi
 	hk rm -f "$id"
 }
+
+@test "husk stats: NET I/O from the container's network namespace (lo not counted)" {
+	ln -sf busybox "$RFS/bin/ping"
+	# A veth pair of its own (busybox names the peer veth0): ARP for an absent neighbour goes out of
+	# v0 and comes in on veth0; what lo carries is left out.
+	hkr -d --name net1 --cap-add NET_ADMIN "$RFS" sh -c 'ip link add v0 type veth && ip addr add 10.9.9.1/24 dev v0 &&
+		ip link set v0 up && ip link set veth0 up && ping -c 3 -i 0.2 -W 1 10.9.9.3; ping -c 3 -s 30000 127.0.0.1 >/dev/null; echo pinged; sleep 120' >/dev/null
+	for _ in $(seq 100); do
+		hk logs net1 2>&1 | grep -q pinged && break
+		sleep 0.1
+	done
+	run hk stats --no-stream --format '{{.NetIO}}' net1
+	[ "$status" -eq 0 ]
+	rx="${output% / *}"
+	tx="${output#* / }"
+	[ "$rx" != 0B ]
+	[ "$tx" != 0B ]
+	# ARP and three echo requests: about a kilobyte, not the 90 kB lo carried.
+	pid="$(hk inspect net1 | jq .[0].State.Pid)"
+	lo_rx="$(awk '$1 == "lo:" { print $2 }' "/proc/$pid/net/dev")"
+	[ "$lo_rx" -gt 90000 ]
+	[[ "$rx" == *[0-9]B ]] || { [[ "$rx" == *kB ]] && awk -v v="${rx%kB}" 'BEGIN { exit !(v < 20) }'; }
+}
