@@ -16,8 +16,12 @@
  * The log's format and rotation (--log-driver k8s-file, --log-opt max-size/max-file) come in the
  * environment, taken out before anything else sees it:
  *   HUSK_MONITOR_LOG="FORMAT MAX_SIZE MAX_FILES DIR_FD"  (FORMAT 0 json-file, 1 k8s-file)
+ * and so does the health checks' timer (struct health below):
+ *   HUSK_MONITOR_HEALTH="INTERVAL_MS WORDS"
  */
 #include <errno.h>
+#include <linux/close_range.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -26,12 +30,24 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/logfile.h"
 #include "engine/monitor_attach.h"
 
 extern char **environ;
+
+/* The health checks' timer (HUSK_MONITOR_HEALTH="INTERVAL_MS WORDS"): every interval, unless the last
+ * probe still runs, `husk container healthcheck ID` from the sealed husk binary, its words the first
+ * WORDS of the exit command's, "healthcheck" and the id (the exit command's last word). */
+struct health {
+        long long interval_ms;          /* 0: no health check */
+        char **argv;
+        int exe_fd;
+        pid_t pid;                      /* the probe running, 0: none */
+        long long next_ms;              /* CLOCK_MONOTONIC */
+};
 
 struct mon {
         pid_t init_pid;
@@ -40,6 +56,7 @@ struct mon {
         int attach[2];          /* the attached caller's, -1 when none or gone */
         struct husk_log_writer log;
         struct husk_attach_srv att;     /* the attach socket, its callers, the container's stdin */
+        struct health health;
 };
 
 /* Copy what a pipe has into the log and the attached caller. 0 at EOF (the fd is closed), -1 when a
@@ -75,6 +92,65 @@ static int pump(struct mon *m, int stream)
         return 1;
 }
 
+static long long now_ms(void)
+{
+        struct timespec ts;
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int health_setup(struct health *h, char **exit_cmd, int n, int exe_fd)
+{
+        const char *env = getenv("HUSK_MONITOR_HEALTH");
+        if (!env)
+                return 0;
+        int words;
+        if (sscanf(env, "%lld %d", &h->interval_ms, &words) != 2 || h->interval_ms < 1 || words < 1 || words >= n)
+                return -1;
+        (void) unsetenv("HUSK_MONITOR_HEALTH");
+        h->argv = calloc((size_t) words + 3, sizeof(char *));
+        if (!h->argv)
+                return -1;
+        for (int i = 0; i < words; i++)
+                h->argv[i] = exit_cmd[i];
+        h->argv[words] = "healthcheck";
+        h->argv[words + 1] = exit_cmd[n - 1];
+        h->exe_fd = exe_fd;
+        h->next_ms = now_ms() + h->interval_ms;
+        return 0;
+}
+
+/* poll's timeout: until the next probe is due (-1: none). */
+static int health_timeout(const struct health *h)
+{
+        if (h->interval_ms == 0)
+                return -1;
+        long long left = h->next_ms - now_ms();
+        return left < 0 ? 0 : left > 60000 ? 60000 : (int) left;
+}
+
+/* Start a probe when one is due. */
+static void health_tick(struct health *h)
+{
+        if (h->interval_ms == 0 || now_ms() < h->next_ms)
+                return;
+        h->next_ms = now_ms() + h->interval_ms;
+        if (h->pid > 0)
+                return; /* the last one still runs: Docker skips a beat too */
+        pid_t pid = fork();
+        if (pid == 0) {
+                /* None of our fds for it (the report pipe, the lock, the log...): only what it opens. */
+                sigset_t none;
+                sigemptyset(&none);
+                (void) sigprocmask(SIG_SETMASK, &none, NULL);
+                (void) close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+                (void) execveat(h->exe_fd, "", h->argv, environ, AT_EMPTY_PATH);
+                _exit(127);
+        }
+        if (pid > 0)
+                h->pid = pid;
+}
+
 /* Reap every child (we are a subreaper); true when the init was among them. */
 static bool reap(struct mon *m, int *ret_status)
 {
@@ -84,6 +160,8 @@ static bool reap(struct mon *m, int *ret_status)
                 pid_t p = waitpid(-1, &st, WNOHANG);
                 if (p <= 0)
                         break;
+                if (p == m->health.pid)
+                        m->health.pid = 0;
                 if (p == m->init_pid) {
                         *ret_status = st;
                         init_done = true;
@@ -105,11 +183,12 @@ static int run(struct mon *m)
                         { .fd = m->fds[1], .events = POLLIN },
                 };
                 size_t na = husk_attach_srv_pollfds(&m->att, p + 3);
-                if (poll(p, 3 + na, -1) < 0) {
+                if (poll(p, 3 + na, health_timeout(&m->health)) < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
                 }
+                health_tick(&m->health);
                 for (int s = 0; s < 2; s++)
                         if (p[1 + s].revents)
                                 (void) pump(m, s);
@@ -221,8 +300,10 @@ int main(int argc, char **argv)
         int exe_fd = v[7];
         m.log.dirfd = -1;
         int log_dirfd;
+        /* A word we cannot read leaves the defaults (json-file, no rotation; no health checks): the
+         * container is monitored all the same. */
         if (log_setup(&m, &log_dirfd) < 0)
-                return 2;
+                log_dirfd = -1;
         /* Ours only: none of these may reach the cleanup command but the ones it needs (it gets the
          * report fd and the monitor lock through its own arguments and inheritance). */
         int own[] = { m.sig_fd, m.fds[0], m.fds[1], m.log.fd, m.attach[0], m.attach[1], exe_fd, log_dirfd,
@@ -231,6 +312,8 @@ int main(int argc, char **argv)
                 if (own[i] >= 0)
                         (void) fcntl(own[i], F_SETFD, FD_CLOEXEC);
 
+        if (health_setup(&m.health, argv + dd + 1, argc - dd - 1, exe_fd) < 0)
+                m.health.interval_ms = 0;
         int code = run(&m);
 
         /* argv[dd + 1..] + the code: the exit command, run from the same (sealed) husk binary. */

@@ -39,6 +39,10 @@ int husk_life_load(int ctr_dirfd, struct husk_life *ret, struct husk_error *err)
 int husk_life_load_by_id(struct husk_ctr_store *s, const char *id, struct husk_life *ret, struct husk_error *err);
 int husk_life_save(int ctr_dirfd, const struct husk_life *l, struct husk_error *err);
 
+/* Load, change (fn: 0 or -errno), save, under the container's lock. */
+int husk_life_update(struct husk_engine *e, const char *id, int (*fn)(struct husk_life *l, void *ud), void *ud,
+                     struct husk_error *err);
+
 /* Has c a restart policy other than "no"? */
 bool husk_life_has_policy(const struct husk_ctr *c);
 /* `stop`/`kill` by a user: the policy rests (written under the container's lock; nothing without a
@@ -69,6 +73,26 @@ bool husk_restart_decide(json_t *policy, int exit_code, int64_t ran_ns, struct h
  * start is).
  */
 int husk_engine_restart_policy(struct husk_engine *e, const char *id, int lock_fd, struct husk_error *err);
+
+/* ---- health checks (health.c) ---- */
+struct husk_health_cfg {
+        char **test;            /* the probe's argv (CMD-SHELL: /bin/sh -c CMD); NULL: none or NONE */
+        int64_t interval_ns, timeout_ns, start_period_ns;
+        int retries;
+};
+void husk_health_cfg_done(struct husk_health_cfg *h);
+/* Config.Healthcheck of the record, Docker's defaults for what it leaves 0 (30 s, 30 s, 3, 0). */
+int husk_health_cfg_get(const struct husk_ctr *c, struct husk_health_cfg *ret, struct husk_error *err);
+/* At create: the image's Healthcheck under the container's (the fields it does not set), as Docker's
+ * Config in inspect shows it. */
+int husk_health_from_image(struct husk_store *s, const char *image_id, struct husk_ctr_config *cfg,
+                           struct husk_error *err);
+/* At each start, before the monitor becomes husk-monitor: State.Health starts over ("starting") and
+ * HUSK_MONITOR_HEALTH="INTERVAL_MS WORDS" tells husk-monitor to run the first WORDS words of its exit
+ * command, "healthcheck" and the container's id every interval. Nothing without a health check. */
+int husk_health_monitor_setup(struct husk_engine *e, const struct husk_ctr *c, int words, struct husk_error *err);
+/* `husk container healthcheck ID`: one probe, recorded. */
+int husk_engine_healthcheck(struct husk_engine *e, const char *id, struct husk_error *err);
 
 /* The same process state and launch as a first start (monitor.c), for a restart by the policy from
  * the cleanup process, which holds the monitor lock (lock_fd) already. Returns only on failure. */

@@ -57,8 +57,8 @@ int husk_life_save(int ctr_dirfd, const struct husk_life *l, struct husk_error *
         return husk_write_file_atomic_at(ctr_dirfd, HUSK_LIFE_FILE, text, strlen(text), 0600, false, err);
 }
 
-/* Load, change, save under the container's lock. */
-static int update(struct husk_engine *e, const char *id, void (*fn)(struct husk_life *l), struct husk_error *err)
+int husk_life_update(struct husk_engine *e, const char *id, int (*fn)(struct husk_life *l, void *ud), void *ud,
+                     struct husk_error *err)
 {
         _cleanup_close_ int lock = husk_ctr_lock(e->ctrs, id, err);
         if (lock < 0)
@@ -70,17 +70,22 @@ static int update(struct husk_engine *e, const char *id, void (*fn)(struct husk_
         int r = husk_life_load(dfd, &l, err);
         if (r < 0)
                 return r;
-        fn(&l);
+        r = fn(&l, ud);
+        if (r < 0)
+                return husk_error_errno(err, -r, "container %s: " HUSK_LIFE_FILE, id);
         return husk_life_save(dfd, &l, err);
 }
 
-static void stopped(struct husk_life *l)
+static int stopped(struct husk_life *l, void *ud)
 {
+        (void) ud;
         l->manually_stopped = true;
+        return 0;
 }
 
-static void started(struct husk_life *l)
+static int started(struct husk_life *l, void *ud)
 {
+        (void) ud;
         l->manually_stopped = false;
         l->restarting = false;
         l->restart_count = 0;
@@ -88,6 +93,7 @@ static void started(struct husk_life *l)
         /* A new run's health starts over (Docker: "starting" until the first check). */
         json_decref(l->health);
         l->health = NULL;
+        return 0;
 }
 
 bool husk_life_has_policy(const struct husk_ctr *c)
@@ -102,7 +108,7 @@ int husk_life_mark_stopped(struct husk_engine *e, const struct husk_ctr *c, stru
         /* Only a policy reads it: the others' stop writes nothing. */
         if (!husk_life_has_policy(c))
                 return 0;
-        return update(e, c->id, stopped, err);
+        return husk_life_update(e, c->id, stopped, NULL, err);
 }
 
 int husk_life_reset_on_start(struct husk_engine *e, const char *id, struct husk_error *err)
@@ -113,7 +119,7 @@ int husk_life_reset_on_start(struct husk_engine *e, const char *id, struct husk_
         (void) snprintf(path, sizeof(path), "%s/" HUSK_LIFE_FILE, id);
         if (faccessat(husk_ctr_store_fd(e->ctrs), path, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
                 return 0;
-        return update(e, id, started, err);
+        return husk_life_update(e, id, started, NULL, err);
 }
 
 const char *husk_life_status(const struct husk_ctr *c, const struct husk_life *l)

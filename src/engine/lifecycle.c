@@ -3,6 +3,7 @@
  * monitor), attach-wait, kill, stop, wait, remove. */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -96,6 +97,15 @@ int husk_engine_create(struct husk_engine *e, const char *image, const char *roo
                 if (r < 0)
                         return r;
                 memcpy(c.image_id, rec.id, sizeof(c.image_id));
+                /* The image's Healthcheck kept in the record, under the flags' (life.h). */
+                if (!cfg->ctr_config)
+                        cfg->ctr_config = json_object();
+                r = cfg->ctr_config ? husk_health_from_image(s, rec.id, cfg, err) : husk_error_errno(err, ENOMEM, "create");
+                if (r < 0) {
+                        husk_image_free(&rec);
+                        husk_image_config_free(&img);
+                        return r;
+                }
                 /* The image's StopSignal is kept: stop reads the record, not the image. */
                 if (!cfg->stop_signal && img.stop_signal)
                         cfg->stop_signal = strdup(img.stop_signal);

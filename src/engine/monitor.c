@@ -36,6 +36,7 @@
 #include "engine/ctr_network.h"
 #include "engine/ctr_volumes.h"
 #include "engine/engine.h"
+#include "engine/life.h"
 #include "engine/log_config.h"
 #include "engine/logfile.h"
 #include "engine/prepare.h"
@@ -349,6 +350,10 @@ static const char *monitor_path(void)
         return HUSK_MONITOR_BUILD_PATH;
 }
 
+/* "husk --storage-root R --root S container": the words the exit command (cleanup) and the health
+ * checks (healthcheck) husk-monitor runs share. */
+#define EXIT_CMD_COMMON_WORDS 6
+
 /* Keep fd open across exec (it was made O_CLOEXEC). */
 static int keep(int fd)
 {
@@ -387,6 +392,7 @@ static int exec_monitor(struct monitor *m, int lock_fd, int report_fd, struct hu
         (void) snprintf(att, sizeof(att), "%d,%d,%d,%d", m->listen_fd, m->conn_fd, m->stdin_w,
                         (m->tty ? 1 : 0) | (m->stdin_once ? 2 : 0) | (m->open_stdin ? 4 : 0));
         const char *path = monitor_path();
+        /* The first EXIT_CMD_COMMON_WORDS words ("husk ... container") also start the health checks. */
         char *argv[] = { "husk-monitor", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], "--attach", att, "--",
                          "husk", "--storage-root", root, "--root", (char *) m->e->rt.root, "container", "cleanup",
                          "--report-fd", a[8], "--lock-fd", a[9], m->c.id, NULL };
@@ -427,6 +433,16 @@ static int monitor_process(struct monitor *m, struct husk_error *err)
         return 0;
 }
 
+/* Not monitored, the container must not run on unseen: killed, released, its end recorded (and told
+ * to report_fd, -1: nobody). */
+static void abandon(struct monitor *m, int report_fd)
+{
+        struct husk_error ignored = { 0 };
+        (void) husk_container_kill(&m->e->rt, m->c.id, SIGKILL, false, &ignored);
+        (void) waitpid(m->init_pid, NULL, 0);
+        (void) husk_engine_cleanup(m->e, m->c.id, 255, report_fd, &ignored);
+}
+
 /* Start the container and become husk-monitor; lock: the monitor lock, held. Returns on failure. */
 static int monitor_launch(struct monitor *m, int lock, int report_fd, struct husk_error *err)
 {
@@ -437,6 +453,12 @@ static int monitor_launch(struct monitor *m, int lock, int report_fd, struct hus
         struct husk_error ignored = { 0 };
         if (husk_log_open_for_monitor(&m->c, m->dirfd, &m->log_fd, &ignored) < 0)
                 m->log_fd = -1;
+        /* Health checks (life.h): State.Health starting, husk-monitor's timer. */
+        r = husk_health_monitor_setup(m->e, &m->c, EXIT_CMD_COMMON_WORDS, err);
+        if (r < 0) {
+                abandon(m, -1);
+                return r;
+        }
         report(report_fd, "ok %d\n", (int) m->init_pid);
         /* Detached: nobody waits for the exit report. */
         if (m->attach[0] < 0 && m->attach[1] < 0 && m->conn_fd < 0 && report_fd >= 0) {
@@ -444,10 +466,7 @@ static int monitor_launch(struct monitor *m, int lock, int report_fd, struct hus
                 report_fd = -1;
         }
         r = exec_monitor(m, lock, report_fd, err);
-        /* Not monitored, the container must not run on unseen. */
-        (void) husk_container_kill(&m->e->rt, m->c.id, SIGKILL, false, &ignored);
-        (void) waitpid(m->init_pid, NULL, 0);
-        (void) husk_engine_cleanup(m->e, m->c.id, 255, report_fd, &ignored);
+        abandon(m, report_fd);
         return r;
 }
 
@@ -468,7 +487,7 @@ int husk_monitor_restart(struct husk_engine *e, const char *id, int lock_fd, str
 {
         const struct husk_monitor_args a = { .engine = e, .id = id, .report_fd = -1, .out_fd = -1, .err_fd = -1 };
         struct monitor m = { .a = &a, .e = e, .dirfd = -1, .out_r = -1, .err_r = -1, .sig_fd = -1, .log_fd = -1,
-                             .attach = { -1, -1 } };
+                             .attach = { -1, -1 }, .listen_fd = -1, .conn_fd = -1, .stdin_w = -1 };
         int r = monitor_process(&m, err);
         if (r >= 0)
                 r = monitor_launch(&m, lock_fd, -1, err);

@@ -8,6 +8,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 load husk
 load engine
+load image
 
 setup() {
 	husk_setup
@@ -336,4 +337,112 @@ wait_for() {
 	[ "$status" -eq 125 ]
 	run hkr --log-driver none --log-opt max-size=1k "$RFS" true
 	[ "$status" -eq 125 ]
+}
+
+# health NAME: State.Health.Status
+health() {
+	hk inspect "$1" | jq -r '.[0].State.Health.Status'
+}
+
+@test "husk run --health-cmd: starting, then healthy; unhealthy after --health-retries failures; ps shows it" {
+	hkr -d --name hc --health-cmd 'cat /tmp/ready' --health-interval 300ms --health-retries 2 "$RFS" sleep 1000
+	run health hc
+	[ "$output" = starting ]
+	run hk ps --format '{{.Status}}'
+	[[ "$output" == "Up "*" (health: starting)" ]]
+	# Failing: unhealthy after 2 failures in a row, the streak counted, the output kept.
+	wait_for 20 bash -c "[ \"\$($HUSK --storage-root $HUSK_STORE --root $ROOT inspect hc | jq -r '.[0].State.Health.Status')\" = unhealthy ]"
+	run hk inspect hc
+	[ "$(jq -r '.[0].State.Health.FailingStreak' <<<"$output")" -ge 2 ]
+	[ "$(jq -r '.[0].State.Health.Log[-1].ExitCode' <<<"$output")" = 1 ]
+	[[ "$(jq -r '.[0].State.Health.Log[-1].Output' <<<"$output")" == *"No such file"* ]]
+	[ "$(jq -c '.[0].Config.Healthcheck' <<<"$output")" = '{"Test":["CMD-SHELL","cat /tmp/ready"],"Interval":300000000,"Retries":2}' ]
+	[ "$(hk ps --filter health=unhealthy -q | wc -l)" -eq 1 ]
+	# The probe runs in the container: a file made inside makes it healthy.
+	echo yes >"$RFS/tmp/ready"
+	wait_for 20 bash -c "[ \"\$($HUSK --storage-root $HUSK_STORE --root $ROOT inspect hc | jq -r '.[0].State.Health.Status')\" = healthy ]"
+	run hk inspect hc
+	[ "$(jq -r '.[0].State.Health.FailingStreak' <<<"$output")" = 0 ]
+	[ "$(jq -r '.[0].State.Health.Log[-1].Output' <<<"$output")" = yes ]
+	# Docker keeps the last 5 probes.
+	sleep 2
+	[ "$(hk inspect hc | jq '.[0].State.Health.Log | length')" -eq 5 ]
+	run hk ps --format '{{.Status}}'
+	[[ "$output" == "Up "*" (healthy)" ]]
+	[ "$(hk ps --filter health=healthy -q | wc -l)" -eq 1 ]
+}
+
+@test "husk run --health-timeout: a probe past it fails as Docker's (-1, 'exceeded timeout') and is killed; --health-start-period" {
+	hkr -d --name slow --health-cmd 'sleep 30' --health-interval 300ms --health-timeout 400ms --health-retries 1 "$RFS" sleep 1000
+	wait_for 20 bash -c "[ \"\$($HUSK --storage-root $HUSK_STORE --root $ROOT inspect slow | jq -r '.[0].State.Health.Status')\" = unhealthy ]"
+	run hk inspect slow
+	[ "$(jq -r '.[0].State.Health.Log[0].ExitCode' <<<"$output")" = -1 ]
+	[ "$(jq -r '.[0].State.Health.Log[0].Output' <<<"$output")" = "Health check exceeded timeout (400ms)" ]
+	hk rm -f slow
+	# Failures inside the start period do not count: still starting.
+	hkr -d --name sp --health-cmd false --health-interval 200ms --health-retries 1 --health-start-period 1h "$RFS" sleep 1000
+	sleep 1.5
+	run hk inspect sp
+	[ "$(jq -r '.[0].State.Health.Status' <<<"$output")" = starting ]
+	[ "$(jq -r '.[0].State.Health.FailingStreak' <<<"$output")" = 0 ]
+	[ "$(jq '.[0].State.Health.Log | length' <<<"$output")" -ge 2 ]
+}
+
+@test "husk run --no-healthcheck and bad --health-* values; a container without one has no State.Health" {
+	run hkr --no-healthcheck --health-cmd true "$RFS" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--no-healthcheck conflicts with --health-* options"* ]]
+	run hkr --health-interval 10 "$RFS" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'"--health-interval"'* ]]
+	run hkr --health-retries x "$RFS" true
+	[ "$status" -eq 125 ]
+	hkr -d --name none --no-healthcheck "$RFS" sleep 1000
+	run hk inspect none
+	[ "$(jq -c '.[0].Config.Healthcheck' <<<"$output")" = '{"Test":["NONE"]}' ]
+	[ "$(jq -r '.[0].State.Health' <<<"$output")" = null ]
+	hkr -d --name plain "$RFS" sleep 1000
+	run hk inspect plain
+	[ "$(jq -r '.[0].State.Health' <<<"$output")" = null ]
+	run hk ps --format '{{.Status}}'
+	[[ "$output" != *"health"* ]]
+}
+
+# image_with_healthcheck NAME HEALTHCHECK_JSON: the test busybox image with config.Healthcheck set,
+# loaded into the test's store as NAME.
+image_with_healthcheck() {
+	local dir="$BATS_TEST_TMPDIR/layout" m c new_c new_m
+	image_oci_layout "$dir"
+	m="$(image_manifest_digest "$dir")"
+	c="$(image_config_digest "$dir")"
+	jq -c --argjson hc "$2" '.config.Healthcheck = $hc' "$(image_blob_path "$dir" "$c")" >"$dir/cfg.json"
+	new_c="sha256:$(sha256sum "$dir/cfg.json" | cut -d' ' -f1)"
+	mv "$dir/cfg.json" "$(image_blob_path "$dir" "$new_c")"
+	jq -c --arg d "$new_c" --argjson s "$(stat -c %s "$(image_blob_path "$dir" "$new_c")")" \
+		'.config.digest = $d | .config.size = $s' "$(image_blob_path "$dir" "$m")" >"$dir/m.json"
+	new_m="sha256:$(sha256sum "$dir/m.json" | cut -d' ' -f1)"
+	mv "$dir/m.json" "$(image_blob_path "$dir" "$new_m")"
+	jq --arg d "$new_m" --argjson s "$(stat -c %s "$(image_blob_path "$dir" "$new_m")")" \
+		'.manifests[0].digest = $d | .manifests[0].size = $s' "$dir/index.json" >"$dir/i.json"
+	mv "$dir/i.json" "$dir/index.json"
+	skopeo copy --quiet "oci:$dir:busybox:test" "oci-archive:$BATS_TEST_TMPDIR/hc.tar:$1" >/dev/null
+	hk load -i "$BATS_TEST_TMPDIR/hc.tar" >/dev/null
+}
+
+@test "husk run IMAGE: the image's Healthcheck runs; the flags override its fields; --no-healthcheck disables it" {
+	image_with_healthcheck hc:1 '{"Test":["CMD","/bin/sh","-c","echo from-image"],"Interval":300000000,"Retries":5}'
+	hk run -d --name img --cgroup-parent "$CG_PARENT" hc:1 sleep 1000
+	wait_for 20 bash -c "[ \"\$($HUSK --storage-root $HUSK_STORE --root $ROOT inspect img | jq -r '.[0].State.Health.Status')\" = healthy ]"
+	run hk inspect img
+	[ "$(jq -r '.[0].State.Health.Log[0].Output' <<<"$output")" = from-image ]
+	[ "$(jq -c '.[0].Config.Healthcheck' <<<"$output")" = '{"Test":["CMD","/bin/sh","-c","echo from-image"],"Interval":300000000,"Retries":5}' ]
+	# --health-cmd replaces the test; the image's interval stays.
+	hk run -d --name over --health-cmd false --health-retries 1 --cgroup-parent "$CG_PARENT" hc:1 sleep 1000
+	wait_for 20 bash -c "[ \"\$($HUSK --storage-root $HUSK_STORE --root $ROOT inspect over | jq -r '.[0].State.Health.Status')\" = unhealthy ]"
+	run hk inspect over
+	[ "$(jq -c '.[0].Config.Healthcheck' <<<"$output")" = '{"Test":["CMD-SHELL","false"],"Interval":300000000,"Retries":1}' ]
+	hk run -d --name off --no-healthcheck --cgroup-parent "$CG_PARENT" hc:1 sleep 1000
+	sleep 1
+	run hk inspect off
+	[ "$(jq -r '.[0].State.Health' <<<"$output")" = null ]
 }

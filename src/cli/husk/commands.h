@@ -22,7 +22,7 @@
         /* containers (engine) */                                                                      \
         X(run) X(create) X(start) X(stop) X(kill) X(rm) X(ps) X(logs) X(inspect) X(wait) X(cleanup)   \
         /* lifecycle: restart, rename, container prune (life) */                                     \
-        X(restart) X(rename) X(container_prune)                                                        \
+        X(restart) X(rename) X(container_prune) X(healthcheck)                                         \
         /* exec, top, pause, unpause (exec) */                                                         \
         X(exec) X(pause) X(unpause) X(top)                                                             \
         /* resources: stats, update (res) */                                                           \
