@@ -303,8 +303,9 @@ int husk_engine_healthcheck(struct husk_engine *e, const char *id, struct husk_e
         int r = husk_ctr_load(e->ctrs, id, &c, err);
         if (r < 0)
                 return r;
-        if (c.state != HUSK_CTR_RUNNING || c.monitor_dead)
-                return 0; /* ended meanwhile: nothing to probe */
+        /* Ended meanwhile: nothing to probe; paused: a frozen container cannot answer (no failure). */
+        if (c.state != HUSK_CTR_RUNNING || c.monitor_dead || c.paused)
+                return 0;
         _cleanup_(husk_health_cfg_done) struct husk_health_cfg h = { 0 };
         r = husk_health_cfg_get(&c, &h, err);
         if (r < 0 || !h.test)

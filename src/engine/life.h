@@ -51,7 +51,7 @@ int husk_life_mark_stopped(struct husk_engine *e, const struct husk_ctr *c, stru
 /* A user's `start`: Docker resets RestartCount and the manual stop. */
 int husk_life_reset_on_start(struct husk_engine *e, const char *id, struct husk_error *err);
 
-/* Docker's State.Status of a container with its life state: "restarting" while the policy waits
+/* Docker's State.Status of a container with its life state: "paused", "restarting" while the policy waits
  * to start it again, else the record's. */
 const char *husk_life_status(const struct husk_ctr *c, const struct husk_life *l);
 /* The health status ("starting", "healthy", "unhealthy") or NULL when it has no health check. */
