@@ -67,3 +67,16 @@ struct husk_engine_commit_opts {
 /* `husk commit`: the container's upper layer as a new image over its image. */
 int husk_engine_commit(struct husk_engine *e, const char *id, const struct husk_engine_commit_opts *o,
                        char ret_id[static HUSK_DIGEST_LEN], struct husk_error *err);
+/* ---- cp (ctr_cp.c, ctr_cp_in.c) ---- */
+struct husk_cp_opts {
+        bool archive;           /* -a: keep the source's owners */
+        bool follow;            /* -L: follow a symlink named as the source */
+};
+/* Out of the container: src (a path in it, "/." at its end: the content of the directory) to dest, a
+ * host path, or "-": a tar on out_fd. */
+int husk_engine_cp_out(struct husk_engine *e, const char *id, const char *src, const char *dest, int out_fd,
+                       const struct husk_cp_opts *o, struct husk_error *err);
+/* Into the container: src, a host path, or "-": a tar read from in_fd extracted into dest (a
+ * directory), to dest, a path in it. */
+int husk_engine_cp_in(struct husk_engine *e, const char *id, const char *src, int in_fd, const char *dest,
+                      const struct husk_cp_opts *o, struct husk_error *err);

@@ -139,6 +139,8 @@ static int emit(struct walk *w, const struct stat *st, int fd, const char *targe
         }
         archive_entry_copy_stat(e, st);
         archive_entry_set_pathname(e, name);
+        if (w->opts->no_setid && S_ISREG(st->st_mode))
+                archive_entry_set_perm(e, st->st_mode & 01777);
         if (!S_ISREG(st->st_mode))
                 archive_entry_set_size(e, 0);
         if (target)
@@ -350,7 +352,7 @@ int husk_tree_tar_write(struct archive *a, int fd, const char *name, const struc
                         return husk_error_set(err, ENOTDIR, "%s: not a directory", what);
                 return emit(&w, &st, rfd, NULL, NULL);
         }
-        if (name[0]) {
+        if (name[0] && !w.opts->no_top) {
                 int r = emit(&w, &st, rfd, NULL, NULL);
                 if (r < 0)
                         return r;

@@ -21,6 +21,12 @@ struct husk_tree_tar_opts {
         bool oci_whiteouts;
         /* Extended attributes in the entries (overlay's own, trusted.overlay.* and user.overlay.*, never). */
         bool xattrs;
+        /* Set-user/group-ID bits dropped: files handed to someone other than their owner (cp out of a
+         * container without -a) must not carry the container's choice of privilege. */
+        bool no_setid;
+        /* No entry for the top directory itself, its children still named below `name`: a directory's
+         * content copied into an existing one, which keeps its own attributes. */
+        bool no_top;
         /* Called with each path below the top ("etc/hosts", no leading '/') before it is written; true
          * leaves it (and, for a directory, all below it) out. NULL: nothing left out. */
         bool (*skip)(void *ctx, const char *path, const struct stat *st);

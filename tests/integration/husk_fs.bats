@@ -187,3 +187,166 @@ make_changes() {
 	[ "$(hk images -q | wc -l)" = "$before" ]
 	assert_no_mount_no_temp
 }
+
+# A stopped container "s" with a directory /d (e/f, t mode 640) and symlinks pointing out of it.
+make_tree() {
+	run hkrun --name s fsimg:1 sh -c 'mkdir -p /d/e; echo f >/d/e/f; echo top >/d/t; chmod 640 /d/t; chmod 4755 /d/e/f
+		echo ctr-shadow >/etc/shadow; ln -s /etc/shadow /tmp/shadow; ln -s / /tmp/root; ln -s ../../../../../../etc /tmp/up'
+	[ "$status" -eq 0 ]
+}
+
+@test "husk cp out of a stopped container: a file, a directory, DIR/. into an existing one, Docker's rules and errors" {
+	make_tree
+	local T="$BATS_TEST_TMPDIR/h"
+	mkdir -p "$T/dir"
+	hk cp s:/d/t "$T/out.txt"
+	[ "$(cat "$T/out.txt")" = top ]
+	[ "$(stat -c %a "$T/out.txt")" = 640 ]
+	hk cp s:/d/t "$T/dir"
+	[ "$(cat "$T/dir/t")" = top ]
+	# A directory to a missing path becomes it; into an existing directory goes below it.
+	hk cp s:/d "$T/newd"
+	[ "$(cat "$T/newd/e/f")" = f ]
+	hk cp s:/d "$T/dir"
+	[ "$(cat "$T/dir/d/e/f")" = f ]
+	# Set-ID bits are not handed to the caller's copy (without -a), the container's owner not kept.
+	[ "$(stat -c %a "$T/dir/d/e/f")" = 755 ]
+	# DIR/. : the content into an existing directory, which keeps its own mode.
+	mkdir -m 700 "$T/into"
+	hk cp s:/d/. "$T/into"
+	[ "$(cat "$T/into/e/f")" = f ]
+	[ "$(stat -c %a "$T/into")" = 700 ]
+	# Relative container paths are from / (no -w given).
+	hk cp s:d/t "$T/rel"
+	[ "$(cat "$T/rel")" = top ]
+	run hk cp s:/d "$T/out.txt"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot copy a directory to a file"* ]]
+	run hk cp s:/d/t "$T/nodir/"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no such directory"* ]]
+	run hk cp s:/nosuch "$T/x"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"Could not find the file /nosuch in container s"* ]]
+	run hk cp s:/d/t/ "$T/x"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"not a directory"* ]]
+	run hk cp "$T/out.txt" "$T/x"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"must specify at least one container source"* ]]
+	run hk cp s:/d/t s:/tmp
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"copying between containers is not supported"* ]]
+	run hk cp nosuch:/d "$T/x"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"nosuch"* ]]
+	assert_no_mount_no_temp
+}
+
+@test "husk cp: a symlink in the container pointing outside gives the container's file, never the host's" {
+	make_tree
+	local T="$BATS_TEST_TMPDIR/h" probe="husk-fs-probe-$$"
+	mkdir -p "$T"
+	[ "$(cat /etc/shadow)" != ctr-shadow ]
+	# Without -L the link itself, as Docker; with -L its target inside the container.
+	hk cp s:/tmp/shadow "$T/a"
+	[ "$(readlink "$T/a")" = /etc/shadow ]
+	hk cp -L s:/tmp/shadow "$T/b"
+	[ "$(cat "$T/b")" = ctr-shadow ]
+	# Through a symlink to / and one climbing with ..: still the container's /etc.
+	hk cp s:/tmp/root/etc/shadow "$T/c"
+	[ "$(cat "$T/c")" = ctr-shadow ]
+	hk cp s:/tmp/up/passwd "$T/d"
+	cmp "$T/d" <(printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n')
+	# Into the container through the same links: the files land in its /etc, none in the host's.
+	echo in >"$T/$probe"
+	hk cp "$T/$probe" s:/tmp/root/etc/
+	hk cp "$T/$probe" s:/tmp/up/"$probe-2"
+	[ ! -e "/etc/$probe" ]
+	[ ! -e "/etc/$probe-2" ]
+	hk export s >"$T/x.tar"
+	[ "$(tar -xOf "$T/x.tar" "etc/$probe")" = in ]
+	[ "$(tar -xOf "$T/x.tar" "etc/$probe-2")" = in ]
+	# A link named as the destination is replaced inside the container, not written through.
+	hk cp "$T/$probe" s:/tmp/shadow
+	hk export s >"$T/y.tar"
+	[ "$(tar -xOf "$T/y.tar" etc/shadow)" = ctr-shadow ]
+	[ "$(tar -xOf "$T/y.tar" tmp/shadow)" = in ]
+	assert_no_mount_no_temp
+}
+
+@test "husk cp into a stopped and a running container: files and directories, root's unless -a" {
+	make_tree
+	local T="$BATS_TEST_TMPDIR/h"
+	mkdir -p "$T/src/sub"
+	echo deep >"$T/src/sub/x"
+	chown 1234:4321 "$T/src/sub/x"
+	echo one >"$T/one"
+	hk cp "$T/one" s:/tmp/
+	hk cp "$T/src" s:/srcdir
+	hk cp -a "$T/src" s:/srcdir2
+	hk cp "$T/src/." s:/tmp
+	hk export s >"$T/x.tar"
+	[ "$(tar -xOf "$T/x.tar" tmp/one)" = one ]
+	[ "$(tar -xOf "$T/x.tar" srcdir/sub/x)" = deep ]
+	[ "$(tar -xOf "$T/x.tar" tmp/sub/x)" = deep ]
+	tar --numeric-owner -tvf "$T/x.tar" srcdir/sub/x | grep -q ' 0/0 '
+	tar --numeric-owner -tvf "$T/x.tar" srcdir2/sub/x | grep -q ' 1234/4321 '
+	# /tmp kept its mode (1777) under "SRC/.".
+	tar -tvf "$T/x.tar" tmp/ | grep -q '^drwxrwxrwt'
+	assert_no_mount_no_temp
+	# A running container sees what is copied in.
+	run hkrun -d --name r fsimg:1 sh -c 'while [ ! -f /tmp/one ]; do sleep 0.1; done; cat /tmp/one'
+	[ "$status" -eq 0 ]
+	hk cp "$T/one" r:/tmp/one
+	run hk wait r
+	[ "$output" = 0 ]
+	run hk logs r
+	[ "$output" = one ]
+	run hk cp "$T/nosuchfile" r:/tmp
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"nosuchfile"* ]]
+	run hk cp "$T/one" r:/nosuchdir/x
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no such directory"* ]]
+}
+
+@test "husk cp out of a running container, and tar streams both ways ('-')" {
+	make_tree
+	local T="$BATS_TEST_TMPDIR/h"
+	mkdir -p "$T"
+	run hkrun -d --name r fsimg:1 sh -c 'echo live >/live; sleep 100'
+	[ "$status" -eq 0 ]
+	for _ in $(seq 50); do hk diff r | grep -q '^A /live$' && break; sleep 0.1; done
+	hk cp r:/live "$T/live"
+	[ "$(cat "$T/live")" = live ]
+	run bash -c "set -o pipefail; $(declare -f hk); hk cp s:/d - | tar -tf - | sort"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'd/\nd/e/\nd/e/f\nd/t')" ]
+	run bash -c "set -o pipefail; $(declare -f hk); hk cp s:/d/. - | tar -tf - | sort"
+	[ "$output" = "$(printf './\n./e/\n./e/f\n./t')" ]
+	# In: a tar stream extracted into a directory; names climbing out are clamped below it.
+	python3 - "$T/in.tar" <<-'PY'
+		import io, sys, tarfile
+		with tarfile.open(sys.argv[1], "w") as t:
+		    for name, data in (("a/b", b"ab\n"), ("../../../escape", b"esc\n"), ("/abs", b"abs\n")):
+		        i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+	PY
+	hk cp - s:/tmp <"$T/in.tar"
+	hk cp - r:/tmp <"$T/in.tar"
+	hk export s >"$T/x.tar"
+	[ "$(tar -xOf "$T/x.tar" tmp/a/b)" = ab ]
+	[ "$(tar -xOf "$T/x.tar" tmp/escape)" = esc ]
+	[ "$(tar -xOf "$T/x.tar" tmp/abs)" = abs ]
+	[ "$(hk cp r:/tmp/escape - | tar -xOf -)" = esc ]
+	[ ! -e "$BATS_TEST_TMPDIR/escape" ]
+	[ ! -e /escape ]
+	run hk cp - s:/tmp/nosuch <"$T/in.tar"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"must be a directory"* ]]
+	run hk cp - s:/tmp </dev/null
+	[ "$status" -eq 125 ]
+	# Only the running container's own root is mounted; gone with it.
+	hk rm -f r >/dev/null
+	assert_no_mount_no_temp
+}

@@ -37,7 +37,7 @@
         X(network_create) X(network_ls) X(network_inspect) X(network_rm) X(network_connect)            \
         X(network_disconnect)                                                                          \
         /* a container's filesystem (fs) */                                                           \
-        X(diff) X(commit) X(export)                                                                    \
+        X(diff) X(commit) X(export) X(cp)                                                              \
         /* volumes (vol) */                                                                            \
         X(volume_create) X(volume_ls) X(volume_inspect) X(volume_rm) X(volume_prune)                   \
         /* registry: pull, push, login (registry) */                                                   \
