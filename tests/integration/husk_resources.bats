@@ -31,6 +31,17 @@ hkr() {
 	hk run --cgroup-parent "$CG_PARENT" --rootfs "$@"
 }
 
+# wait_log NAME TEXT: until the container's log has TEXT (60 s at most: the test VM is slow).
+wait_log() {
+	local _
+	for _ in $(seq 600); do
+		hk logs "$1" 2>&1 | grep -q "$2" && return 0
+		sleep 0.1
+	done
+	echo "no \"$2\" in the log of $1"
+	return 1
+}
+
 cgroup_v2() {
 	[ -f /sys/fs/cgroup/cgroup.controllers ]
 }
@@ -241,10 +252,10 @@ block_disk() {
 
 @test "husk stats --no-stream: Docker's table from the cgroups (memory used, the -m limit, pids, CPU %)" {
 	# Four megabytes held in a shell variable (the shell waits for sleep: two pids), and a busy loop.
-	hkr -d --name hog -m 64m "$RFS" sh -c 'x=$(head -c 4000000 /dev/zero | tr "\0" a); sleep 120; echo ${#x}' >/dev/null
+	hkr -d --name hog -m 64m "$RFS" sh -c 'x=$(head -c 4000000 /dev/zero | tr "\0" a); echo ready; sleep 120; echo ${#x}' >/dev/null
 	hkr -d --name busy "$RFS" sh -c 'while :; do :; done' >/dev/null
 	hk create --cgroup-parent "$CG_PARENT" --name idle --rootfs "$RFS" true >/dev/null
-	sleep 0.5
+	wait_log hog ready
 	run hk stats --no-stream
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %     NET I/O   BLOCK I/O   PIDS" ]
@@ -343,10 +354,7 @@ block_disk() {
 	# v0 and comes in on veth0; what lo carries is left out.
 	hkr -d --name net1 --cap-add NET_ADMIN "$RFS" sh -c 'ip link add v0 type veth && ip addr add 10.9.9.1/24 dev v0 &&
 		ip link set v0 up && ip link set veth0 up && ping -c 3 -i 0.2 -W 1 10.9.9.3; ping -c 3 -s 30000 127.0.0.1 >/dev/null; echo pinged; sleep 120' >/dev/null
-	for _ in $(seq 100); do
-		hk logs net1 2>&1 | grep -q pinged && break
-		sleep 0.1
-	done
+	wait_log net1 pinged
 	run hk stats --no-stream --format '{{.NetIO}}' net1
 	[ "$status" -eq 0 ]
 	rx="${output% / *}"
