@@ -208,21 +208,37 @@ send exit 6\r'
 	run -0 hkr -d -it --name fds "$RFS" sh
 	local id mon
 	id="$(ins fds '.Id')"
-	mon="$(pgrep -f "cleanup --report-fd [-0-9]* $id" || pgrep -f "container cleanup.*$id")"
+	mon="$(pgrep -f "husk-monitor .*container cleanup.*$id")"
 	[ -n "$mon" ]
 	# well under 1 MB with the attach socket and a pty (a sanitizer build's monitor is not the static one)
 	echo "monitor RSS: $(ps -o rss= -p "$mon") kB"
 	grep -q libasan "/proc/$mon/maps" || [ "$(ps -o rss= -p "$mon")" -lt 1024 ]
 	[ -S "$HUSK_STORE/containers/$id/attach" ]
-	# sh itself opens /dev/tty (job control); nothing else of ours may be there
+	# Seen from here while sh waits at its prompt: fds 0-2 the pty, 10 the /dev/tty sh opens for job
+	# control, nothing else (from inside, sh's own redirections and pipes would be in the listing).
+	local pid fds
+	pid="$(ins fds '.State.Pid')"
 	export PTY_STEPS='waitraw
-send ls -l /proc/1/fd | grep -c -e " [0-2] -> /dev/pts/0$"; ls -l /proc/1/fd | grep -v -e /dev/pts/0 -e /dev/tty -e ^total | wc -l\r
-expect \r\n3\r\n0\r\n
+send echo rea""dy\r
+expect ready
+send \x01'
+	run -0 --separate-stderr on_pty -- attach --detach-keys ctrl-a fds
+	sleep 0.2
+	fds="$(cd "/proc/$pid/fd" && for f in *; do echo "$f $(readlink "$f")"; done | sort -n | tr '\n' ,)"
+	[ "$fds" = "0 /dev/pts/0,1 /dev/pts/0,2 /dev/pts/0,10 /dev/tty," ]
+	export PTY_STEPS='waitraw
 send exit 0\r'
 	run -0 --separate-stderr on_pty -- attach fds
-	echo "$output$stderr"
 	run -0 hk wait fds
-	! kill -0 "$mon" 2>/dev/null
+	# the monitor ends right after releasing its lock (a zombie until its parent reaps it is ended)
+	local _ st=""
+	for _ in $(seq 30); do
+		st="$(ps -o stat= -p "$mon" || true)"
+		[[ -z "$st" || "$st" == Z* ]] && break
+		sleep 0.1
+	done
+	echo "monitor state: '$st'"
+	[[ -z "$st" || "$st" == Z* ]]
 	[ ! -e "$HUSK_STORE/containers/$id/attach" ]
 }
 
