@@ -187,6 +187,7 @@ wait_for() {
 	id_c="$(hkr -d --name c -l other "$RFS" sleep 1000)"
 	run hk inspect a
 	[ "$(jq -c '.[0].Config.Labels' <<<"$output")" = '{"tier":"web","team":"core"}' ]
+	[ "$(hk ps -a --filter name=^/a\$ --format '{{.Labels}}')" = "tier=web,team=core" ]
 	names() { hk ps "$@" --format '{{.Names}}' | sort | tr '\n' ' '; }
 	[ "$(names -a --filter label=tier)" = "a b " ]
 	[ "$(names -a --filter label=tier=db)" = "b " ]

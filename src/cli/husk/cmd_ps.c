@@ -34,6 +34,7 @@ static const struct husk_fmt_field ps_fields[] = {
         { "ID", "CONTAINER ID" }, { "Image", "IMAGE" },      { "Command", "COMMAND" },
         { "RunningFor", "CREATED" }, { "Status", "STATUS" }, { "Ports", "PORTS" },
         { "Names", "NAMES" },      { "State", "STATE" },     { "CreatedAt", "CREATED AT" },
+        { "Labels", "LABELS" },
 };
 #define PS_TABLE "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 
@@ -47,6 +48,21 @@ static void command_column(const struct husk_ctr *c, bool no_trunc, char *buf, s
         if (!no_trunc && strlen(cmd) > 20)
                 (void) snprintf(cmd + 19, sizeof(cmd) - 19, "…");
         (void) snprintf(buf, size, "\"%s\"", cmd);
+}
+
+/* Docker's {{.Labels}}: "k=v,k2=v2". */
+static void labels_column(json_t *labels, char *buf, size_t size)
+{
+        size_t n = 0;
+        const char *k;
+        json_t *v;
+        buf[0] = '\0';
+        json_object_foreach(labels, k, v) {
+                int w = snprintf(buf + n, size - n, "%s%s=%s", n ? "," : "", k, json_is_string(v) ? json_string_value(v) : "");
+                if (w < 0 || (size_t) w >= size - n)
+                        break;
+                n += (size_t) w;
+        }
 }
 
 static void status_column(const struct husk_ctr *c, const struct husk_life *l, int64_t now, char *buf, size_t size)
@@ -162,7 +178,9 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
                 husk_time_ago(created, sizeof(created), c->created / 1000000000, now);
                 status_column(c, &l, now, status, sizeof(status));
                 husk_time_string(created_at, sizeof(created_at), c->created / 1000000000);
-                const char *values[] = { id, c->image, cmd, created, status, "", c->name, state, created_at };
+                char labels[4096];
+                labels_column(row.labels, labels, sizeof(labels));
+                const char *values[] = { id, c->image, cmd, created, status, "", c->name, state, created_at, labels };
                 if (husk_format_add(fmt, values, &err) < 0)
                         ret = husk_fail(ctx, &err);
         }
