@@ -133,7 +133,7 @@ int husk_engine_prepare(struct husk_engine *e, struct husk_ctr *c, int dirfd, st
         char hostname[256];
         if (c->cfg.hostname)
                 (void) snprintf(hostname, sizeof(hostname), "%s", c->cfg.hostname);
-        else if (host_net && gethostname(hostname, sizeof(hostname)) == 0)
+        else if ((host_net || husk_sec_uts_host(c)) && gethostname(hostname, sizeof(hostname)) == 0)
                 hostname[sizeof(hostname) - 1] = '\0';
         else
                 (void) snprintf(hostname, sizeof(hostname), "%.12s", c->id);

@@ -68,6 +68,8 @@ int husk_sec_cgroup_rule_parse(const char *rule, json_t **ret, struct husk_error
 int husk_sec_sysctl_check(const char *kv, const char *ipc_mode, const char *network, struct husk_error *err);
 
 /* ---- namespace modes ---- */
+/* --uts host: the container has the host's hostname (its /etc/hostname and $HOSTNAME say so too). */
+bool husk_sec_uts_host(const struct husk_ctr *c);
 /* --pid host|container:X, --ipc private|shareable|host|none|container:X, --uts host,
  * --cgroupns host|private, --userns host|auto. flag names the option for errors. */
 int husk_sec_mode_check(const char *flag, const char *value, struct husk_error *err);

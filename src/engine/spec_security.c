@@ -117,6 +117,12 @@ static int container_ns(const struct husk_engine_spec_in *in, const char *flag, 
         return 0;
 }
 
+bool husk_sec_uts_host(const struct husk_ctr *c)
+{
+        const char *m = jstr(c->cfg.host_config, "UTSMode");
+        return m && strcmp(m, "host") == 0;
+}
+
 /* --pid, --ipc, --uts, --cgroupns. */
 static int apply_namespaces(const struct husk_engine_spec_in *in, const json_t *hc, json_t *doc, struct husk_error *err)
 {

@@ -245,8 +245,10 @@ ns_of() {
 	run hkr --rm "$RFS" sh -c "readlink /proc/self/ns/pid; [ -d /proc/$$ ] || echo private"
 	[ "${lines[0]}" != "$(ns_of pid)" ]
 	[ "${lines[1]}" = private ]
-	run hkr --rm --uts host "$RFS" hostname
-	[ "$output" = "$(hostname)" ]
+	run hkr --rm --uts host "$RFS" sh -c 'hostname; cat /etc/hostname; echo $HOSTNAME'
+	[ "${lines[0]}" = "$(hostname)" ]
+	[ "${lines[1]}" = "$(hostname)" ]
+	[ "${lines[2]}" = "$(hostname)" ]
 	run hkr --rm --uts host -h other "$RFS" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"conflicting options: hostname and the UTS mode"* ]]
