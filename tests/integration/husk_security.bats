@@ -189,9 +189,9 @@ ns_of() {
 	run hkr --rm --cap-add SYSLOG --device /dev/kmsg:/dev/mykmsg:r "$RFS" sh -c 'head -c1 /dev/mykmsg >/dev/null && echo read'
 	[ "$output" = read ]
 	# A node made by the container itself needs a cgroup rule to be used.
-	run hkr --rm --cap-add SYSLOG "$RFS" sh -c 'rm -f /tmp/kmsg; mknod /tmp/kmsg c 1 11 && head -c1 /tmp/kmsg >/dev/null && echo read'
+	run hkr --rm --cap-add SYSLOG "$RFS" sh -c 'mknod /dev/k c 1 11 && head -c1 /dev/k >/dev/null && echo read'
 	[[ "$output" != *read* ]]
-	run hkr --rm --cap-add SYSLOG --device-cgroup-rule 'c 1:11 r' "$RFS" sh -c 'rm -f /tmp/kmsg; mknod /tmp/kmsg c 1 11 && head -c1 /tmp/kmsg >/dev/null && echo read'
+	run hkr --rm --cap-add SYSLOG --device-cgroup-rule 'c 1:11 r' "$RFS" sh -c 'mknod /dev/k c 1 11 && head -c1 /dev/k >/dev/null && echo read'
 	[ "$output" = read ]
 	run hkr --rm --device /etc/passwd "$RFS" true
 	[ "$status" -eq 125 ]

@@ -102,10 +102,14 @@ static int devices(const struct husk_ctx *ctx, const struct run_sec_flags *f, js
                         return husk_usage_error(ctx, "%s", err.msg);
                 }
                 /* Checked now, so no container is made for a device that is not one; again at start. */
-                if (stat(d.host, &st) < 0 || (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))) {
+                if (stat(d.host, &st) < 0) {
+                        int e = errno;
                         json_decref(a);
-                        return husk_failf(ctx, "--device %s: %s is not a device node%s%s", f->device.v[i], d.host,
-                                          errno == ENOENT ? ": " : "", errno == ENOENT ? strerror(ENOENT) : "");
+                        return husk_failf(ctx, "--device %s: %s: %s", f->device.v[i], d.host, strerror(e));
+                }
+                if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
+                        json_decref(a);
+                        return husk_failf(ctx, "--device %s: %s is not a device node", f->device.v[i], d.host);
                 }
                 json_t *o = json_pack("{s:s, s:s, s:s}", "PathOnHost", d.host, "PathInContainer", d.ctr,
                                       "CgroupPermissions", d.perms);
