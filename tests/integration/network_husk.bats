@@ -41,6 +41,17 @@ hkr() {
 	hk run --cgroup-parent "$CG_PARENT" --rootfs "$@"
 }
 
+# receiver_rate_is_500k WHAT: the rate container r$NET_RUN logged ("BYTES START END") within 10% of
+# 4 mbit (500,000 bytes/s).
+receiver_rate_is_500k() {
+	hk wait "r$NET_RUN" >/dev/null
+	local rate
+	rate="$(hk logs "r$NET_RUN" 2>/dev/null | awk 'NF == 3 { printf "%d", $1 / ($3 - $2) }')"
+	echo "rate $1: $rate B/s (limit 500000)" >&3
+	[ "$rate" -ge 450000 ]
+	[ "$rate" -le 550000 ]
+}
+
 # engine_image NAME [--change ...]: the busybox root imported as image NAME.
 engine_image() {
 	local name="$1"
@@ -212,12 +223,30 @@ s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); time.sleep(60)' "$q" 3>&- &
 	rip="$(hk network inspect "$NET" | jq -r '.[0].Containers[].IPv4Address' | cut -d/ -f1)"
 	run hkr --rm --network "$NET" "$RFS" sh -c "sleep 0.3; dd if=/dev/zero bs=10000 count=300 2>/dev/null | nc $rip 9000"
 	[ "$status" -eq 0 ]
-	hk wait "r$NET_RUN" >/dev/null
-	local rate
-	rate="$(hk logs "r$NET_RUN" 2>/dev/null | awk 'NF == 3 { printf "%d", $1 / ($3 - $2) }')"
-	echo "rate: $rate B/s (limit 500000)" >&3
-	[ "$rate" -ge 450000 ]
-	[ "$rate" -le 550000 ]
+	receiver_rate_is_500k "into the limited container"
+}
+
+@test "husk run --network-bandwidth --cap-add NET_ADMIN: what the container does to its own eth0 does not lift the limit" {
+	[ "$(hostname)" != husk-vm ] || skip "bandwidth is not measurable under TCG emulation"
+	hk network create "$NET" >/dev/null
+	# An unlimited receiver, timed from its first byte (as in the test above).
+	hkr -d --network "$NET" --name "r$NET_RUN" "$RFS" sh -c '
+		sleep 60 | nc -l -p 9000 | { dd bs=1 count=1 of=/dev/null 2>/dev/null; s=$(cut -d" " -f1 /proc/uptime)
+		n=$(wc -c); e=$(cut -d" " -f1 /proc/uptime); echo "$n $s $e"; kill $(pidof sleep); }' >/dev/null
+	local rip pid
+	rip="$(hk inspect "r$NET_RUN" | jq -r '.[0].NetworkSettings.IPAddress')"
+	# The limited sender, with CAP_NET_ADMIN: 3,000,000 bytes at 4 mbit, about 6 s, after a pause in
+	# which its qdiscs are changed from its own network namespace.
+	hkr -d --network "$NET" --network-bandwidth 4mbit --cap-add NET_ADMIN --name "s$NET_RUN" "$RFS" sh -c \
+		"sleep 2; dd if=/dev/zero bs=10000 count=300 2>/dev/null | nc $rip 9000" >/dev/null
+	hk inspect "s$NET_RUN" | jq -e '.[0].HostConfig.CapAdd | index("CAP_NET_ADMIN") != null' >/dev/null
+	pid="$(hk inspect "s$NET_RUN" | jq -r '.[0].State.Pid')"
+	# Nothing of husk's in its namespace; what CAP_NET_ADMIN there allows (a qdisc of its own, the root
+	# qdisc deleted) changes nothing: the limits are on the host's side of the veth.
+	[ -z "$(nsenter -t "$pid" -n tc qdisc show dev eth0 | grep -E 'tbf|ingress')" ]
+	nsenter -t "$pid" -n tc qdisc replace dev eth0 root pfifo limit 1000
+	run nsenter -t "$pid" -n tc qdisc del dev eth0 root
+	receiver_rate_is_500k "out of the NET_ADMIN container"
 }
 
 @test "husk rm of bridged containers leaves ip link, ip netns, nft ruleset and tc qdiscs as before" {
