@@ -254,9 +254,12 @@ static int apply_privileged(json_t *doc, struct husk_error *err)
         return host_devices(fd, "/dev", devices, 0, err);
 }
 
-/* --device HOST:CONTAINER:PERMS: the node and its cgroup rule. */
-static int apply_device(json_t *linux_, const char *spec, struct husk_error *err)
+/* --device HOST:CONTAINER:PERMS: the node and its cgroup rule. In a user namespace no node can be
+ * made: the runtime binds the host's node of the same path instead, so a renamed one is given as a
+ * bind mount of HOST here. */
+static int apply_device(json_t *doc, const char *spec, bool userns, struct husk_error *err)
 {
+        json_t *linux_ = jget(doc, "linux");
         struct husk_sec_device d;
         int r = husk_sec_device_parse(spec, &d, err);
         if (r < 0)
@@ -275,7 +278,13 @@ static int apply_device(json_t *linux_, const char *spec, struct husk_error *err
         json_t *rule = json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type", type, "major", maj, "minor", min,
                                  "access", d.perms);
         json_t *res = jmake(linux_, "resources", false);
-        json_t *devs = jmake(linux_, "devices", true), *rules = res ? jmake(res, "devices", true) : NULL;
+        json_t *devs = userns ? jget(doc, "mounts") : jmake(linux_, "devices", true);
+        json_t *rules = res ? jmake(res, "devices", true) : NULL;
+        if (node && userns) {
+                json_decref(node);
+                node = json_pack("{s:s, s:s, s:s, s:[s, s]}", "destination", d.ctr, "type", "bind", "source", d.host,
+                                 "options", "bind", "nosuid");
+        }
         if (!node || !rule || !devs || !rules || json_array_append_new(devs, node) < 0 ||
             json_array_append_new(rules, rule) < 0)
                 return husk_error_errno(err, ENOMEM, "config.json: linux.devices");
@@ -285,13 +294,14 @@ static int apply_device(json_t *linux_, const char *spec, struct husk_error *err
 static int apply_devices(const json_t *hc, json_t *doc, bool privileged, struct husk_error *err)
 {
         json_t *linux_ = jget(doc, "linux");
+        bool userns = json_object_get(hc, "IDMappings") != NULL;
         size_t i;
         json_t *v;
         json_array_foreach(jget(hc, "Devices"), i, v) {
                 char spec[8300];
                 (void) snprintf(spec, sizeof(spec), "%s:%s:%s", jstr(v, "PathOnHost") ?: "",
                                 jstr(v, "PathInContainer") ?: "", jstr(v, "CgroupPermissions") ?: "");
-                int r = apply_device(linux_, spec, err);
+                int r = apply_device(doc, spec, userns, err);
                 if (r < 0)
                         return r;
         }

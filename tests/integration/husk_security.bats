@@ -355,6 +355,10 @@ ns_of() {
 	pa="$(hk inspect "$a" | jq -r '.[0].State.Pid')"
 	[ "$(ps -o uid= -p "$pa" | tr -d ' ')" = "$host" ]
 	hk rm -f "$a" "$b" >/dev/null
+	# A device in a user namespace (no mknod there: the host's node bound, also under another name).
+	run hk run --rm --cgroup-parent "$CG_PARENT" --userns auto --device /dev/null:/dev/mynull bb:sec sh -c 'stat -c "%t:%T" /dev/mynull; echo x >/dev/mynull && echo wrote'
+	[ "${lines[0]}" = 1:3 ]
+	[ "${lines[1]}" = wrote ]
 	# The image's layers are untouched: a container without a user namespace still sees them as 0.
 	run hk run --rm --cgroup-parent "$CG_PARENT" bb:sec stat -c "%u" /etc/passwd
 	[ "$output" = 0 ]
