@@ -75,6 +75,25 @@ engine_image() {
 	hk network create --internal --no-ipv6 "i$NET" >/dev/null
 	hk network inspect "i$NET" | jq -e '.[0].Internal == true and .[0].EnableIPv6 == false'
 	hk network rm "i$NET" >/dev/null
+	# Docker's other create flags: those a bridge network honours, the rest refused by name.
+	local sub="10.$((100 + RANDOM % 100)).$((RANDOM % 256))" br="hkt${NET_RUN: -8}"
+	hk network create -d bridge --ipv6 --subnet "$sub.0/24" --gateway "$sub.1" -o "com.docker.network.bridge.name=$br" "g$NET" >/dev/null
+	hk network inspect "g$NET" | jq -e --arg g "$sub.1" --arg b "$br" '.[0] | .IPAM.Config[0].Gateway == $g and
+		.Options["com.docker.network.bridge.name"] == $b and .EnableIPv6 == true'
+	ip -o link show "$br" >/dev/null
+	hk network rm "g$NET" >/dev/null
+	run hk network create --subnet "$sub.0/24" --gateway "$sub.5" "g$NET"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--gateway $sub.5: husk's gateway is the subnet's first address, $sub.1"* ]]
+	run hk network create -d overlay "g$NET"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'network driver "overlay" is not supported'* ]]
+	run hk network create -o com.docker.network.driver.mtu=9000 "g$NET"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--opt com.docker.network.driver.mtu=9000: unsupported driver option"* ]]
+	run hk network create --ipv6 --no-ipv6 "g$NET"
+	[ "$status" -eq 125 ]
+	[ -z "$(hk network ls | grep "g$NET")" ]
 	run hk network create "$NET"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"network with name $NET already exists"* ]]

@@ -23,8 +23,9 @@ static int open_networks(const struct husk_ctx *ctx, struct husk_engine *e, bool
 }
 
 struct create_flags {
-        const char *subnet;
-        bool no_ipv6, internal;
+        const char *subnet, *gateway, *driver;
+        bool no_ipv6, ipv6, internal;
+        struct arg_strings opts;
 };
 
 static const struct arg_opt create_opts[] = {
@@ -34,19 +35,64 @@ static const struct arg_opt create_opts[] = {
                 "No IPv6 (default: a ULA /64 derived from the network's name)"),
         ARG_OPT("internal", NULL, ARG_BOOL, struct create_flags, internal,
                 "Restrict external access to the network (no traffic off its bridge)"),
+        ARG_OPT("ipv6", NULL, ARG_BOOL, struct create_flags, ipv6, "Enable IPv6 networking (the default)"),
+        ARG_OPT("gateway", NULL, ARG_STRING, struct create_flags, gateway,
+                "IPv4 gateway for the subnet (its first address, the only one husk uses)"),
+        ARG_OPT("driver", "d", ARG_STRING, struct create_flags, driver, "Driver to manage the Network (bridge)"),
+        ARG_OPT("opt", "o", ARG_STRINGS, struct create_flags, opts,
+                "Set driver specific options (com.docker.network.bridge.name=NAME)"),
 };
+
+/* Docker's flags of `network create` that husk's bridge networks can honour; the others named. */
+static int create_options(const struct husk_ctx *ctx, const struct create_flags *f, struct husk_net_create_opts *o)
+{
+        if (f->ipv6 && f->no_ipv6)
+                return husk_usage_error(ctx, "conflicting options: --ipv6 and --no-ipv6");
+        if (f->driver && strcmp(f->driver, "bridge") != 0)
+                return husk_usage_error(ctx, "network driver \"%s\" is not supported: husk's networks are bridge networks",
+                                        f->driver);
+        for (size_t i = 0; i < f->opts.n; i++) {
+                const char *v = f->opts.v[i], *eq = strchr(v, '=');
+                if (eq && strncmp(v, "com.docker.network.bridge.name=", (size_t) (eq - v) + 1) == 0)
+                        o->bridge = eq + 1;
+                else
+                        return husk_usage_error(ctx, "--opt %s: unsupported driver option (husk knows "
+                                                "com.docker.network.bridge.name=NAME)", v);
+        }
+        if (!f->gateway)
+                return 0;
+        /* Containers, the bridge and the routes all take the subnet's first address as the gateway. */
+        struct husk_prefix p;
+        uint8_t first[16], g[16];
+        int family;
+        char want[HUSK_PREFIX_STRLEN];
+        if (!f->subnet)
+                return husk_usage_error(ctx, "--gateway %s: needs --subnet", f->gateway);
+        if (husk_prefix_parse(f->subnet, true, true, "--subnet", &p, NULL) < 0 || husk_prefix_host(&p, 1, first) < 0)
+                return husk_usage_error(ctx, "invalid subnet %s", f->subnet);
+        husk_addr_format(p.family, first, want);
+        if (husk_addr_parse(f->gateway, &family, g) < 0 || family != p.family)
+                return husk_usage_error(ctx, "--gateway %s: not an address of subnet %s", f->gateway, f->subnet);
+        if (memcmp(g, first, family == AF_INET ? 4 : 16) != 0)
+                return husk_usage_error(ctx, "--gateway %s: husk's gateway is the subnet's first address, %s", f->gateway,
+                                        want);
+        return 0;
+}
 
 static int run_create(struct husk_ctx *ctx, void *flags, int argc, char **argv)
 {
         (void) argc;
         const struct create_flags *f = flags;
+        struct husk_net_create_opts o = { .subnet = f->subnet, .no_ipv6 = f->no_ipv6, .internal = f->internal };
+        int r = create_options(ctx, f, &o);
+        if (r != 0)
+                return r;
         _cleanup_(husk_cli_engine_closep) struct husk_engine e = { 0 };
         _cleanup_close_ int dirfd = -1;
-        int r = open_networks(ctx, &e, true, &dirfd);
+        r = open_networks(ctx, &e, true, &dirfd);
         if (r != 0)
                 return r;
         struct husk_error err = { 0 };
-        struct husk_net_create_opts o = { .subnet = f->subnet, .no_ipv6 = f->no_ipv6, .internal = f->internal };
         struct husk_network n;
         if (husk_net_create(dirfd, argv[0], &o, &n, &err) < 0)
                 return husk_fail(ctx, &err);
