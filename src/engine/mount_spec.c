@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "engine/mount_spec.h"
+#include "engine/resources.h"
 #include "util/cleanup.h"
 #include "util/path.h"
 
@@ -182,33 +183,6 @@ static int parse_bool(const char *s, bool *ret)
         return 0;
 }
 
-int husk_mount_parse_bytes(const char *s, int64_t *ret)
-{
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (end == s || errno || v < 0)
-                return -EINVAL;
-        static const char units[] = "bkmgtp";
-        double mult = 1;
-        if (*end) {
-                const char *u = strchr(units, (char) (*end | 0x20));
-                if (!u || !*u)
-                        return -EINVAL;
-                for (const char *p = units; p < u; p++)
-                        mult *= 1024;
-                end++;
-                if (u != units && (*end == 'b' || *end == 'B'))
-                        end++;
-                if (u != units && (*end == 'i' || *end == 'I'))
-                        return -EINVAL;
-        }
-        if (*end || v * mult > 9.2e18)
-                return -EINVAL;
-        *ret = (int64_t) (v * mult);
-        return 0;
-}
-
 /* One key=value (or bare key) of --mount; *ret_opt_kind tells which options group it used. */
 static int mount_field(struct husk_mount_spec *m, const char *field, bool *has_vol, bool *has_bind, bool *has_tmpfs,
                        const char **ret_msg, char *msg, size_t msglen)
@@ -278,7 +252,7 @@ static int mount_field(struct husk_mount_spec *m, const char *field, bool *has_v
                         return snprintf(msg, msglen, "volume driver %s: only the local driver exists", val), -EINVAL;
         } else if (strcmp(key, "tmpfs-size") == 0) {
                 *has_tmpfs = true;
-                if (husk_mount_parse_bytes(val, &m->tmpfs_size) < 0)
+                if (husk_res_parse_bytes(val, &m->tmpfs_size) < 0)
                         return snprintf(msg, msglen, "invalid value for %s: %s", key, val), -EINVAL;
         } else if (strcmp(key, "tmpfs-mode") == 0) {
                 *has_tmpfs = true;

@@ -56,6 +56,3 @@ int husk_mount_spec_from_json(struct json_t *o, struct husk_mount_spec *ret, str
 /* The OCI mount options of a tmpfs: Docker's defaults (noexec, nosuid, nodev, rprivate) merged with
  * the given comma-separated ones (exec overrides noexec, size= replaces size=...). NULL-terminated. */
 int husk_mount_tmpfs_options(const char *opts, char ***ret, struct husk_error *err);
-
-/* "64m", "1g", "1024" (Docker's RAMInBytes: binary units, b/k/m/g/t/p, optional "b"). */
-int husk_mount_parse_bytes(const char *s, int64_t *ret);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* -v, --mount and --tmpfs parsed as Docker does (engine/mount_spec.h), volume names, sizes; the
+/* -v, --mount and --tmpfs parsed as Docker does (engine/mount_spec.h), volume names; the
  * HostConfig.Mounts JSON round trip. */
 #include <jansson.h>
 #include <stdlib.h>
@@ -143,19 +143,6 @@ TEST(tmpfs_options_merge)
         CHECK_STR_EQ(dst, "/run/x");
         CHECK_STR_EQ(opts, "size=64k");
         CHECK(husk_mount_parse_tmpfs("rel", &dst, &opts, &err) < 0);
-}
-
-TEST(bytes)
-{
-        int64_t v;
-        CHECK(husk_mount_parse_bytes("1024", &v) == 0 && v == 1024);
-        CHECK(husk_mount_parse_bytes("64m", &v) == 0 && v == 64 << 20);
-        CHECK(husk_mount_parse_bytes("1.5k", &v) == 0 && v == 1536);
-        CHECK(husk_mount_parse_bytes("2GB", &v) == 0 && v == INT64_C(2) << 30);
-        CHECK(husk_mount_parse_bytes("", &v) < 0);
-        CHECK(husk_mount_parse_bytes("-1m", &v) < 0);
-        CHECK(husk_mount_parse_bytes("1x", &v) < 0);
-        CHECK(husk_mount_parse_bytes("1mi", &v) < 0);
 }
 
 TEST(volume_names)
