@@ -369,6 +369,46 @@ int husk_ctr_vol_users(struct husk_engine *e, const char *name, char ***ret_ids,
         return 0;
 }
 
+void husk_vol_usage_free(struct husk_vol_usage *u, size_t n)
+{
+        for (size_t i = 0; u && i < n; i++)
+                free(u[i].name);
+        free(u);
+}
+
+int husk_engine_vol_usage(struct husk_engine *e, struct husk_vol_usage **ret, size_t *ret_n, struct husk_error *err)
+{
+        _cleanup_(husk_vol_store_closep) struct husk_vol_store *vs = NULL;
+        _cleanup_strv_ char **names = NULL;
+        int r = husk_engine_vol_store(e, true, &vs, err);
+        if (r >= 0)
+                r = husk_vol_list(vs, &names, err);
+        struct husk_ctr *list = NULL;
+        size_t n_ctrs = 0, n = 0;
+        if (r >= 0)
+                r = husk_ctr_list(e->ctrs, &list, &n_ctrs, err);
+        if (r < 0)
+                return r;
+        while (names[n])
+                n++;
+        struct husk_vol_usage *u = calloc(n + 1, sizeof(*u));
+        for (size_t i = 0; u && i < n; i++) {
+                u[i].name = steal_ptr(names[i]);
+                u[i].size = husk_vol_size(vs, u[i].name);
+        }
+        for (size_t c = 0; u && c < n_ctrs; c++) {
+                _cleanup_json_ json_t *m = load_mounts(e, list[c].id);
+                for (size_t i = 0; i < n; i++)
+                        u[i].links += uses(m, u[i].name);
+        }
+        husk_ctr_list_free(list, n_ctrs);
+        if (!u)
+                return husk_error_errno(err, ENOMEM, "volumes");
+        *ret = u;
+        *ret_n = n;
+        return 0;
+}
+
 int husk_engine_volume_remove(struct husk_engine *e, struct husk_vol_store *vs, const char *name, struct husk_error *err)
 {
         _cleanup_close_ int lock = husk_vol_store_lock(vs, err);

@@ -30,6 +30,16 @@ int husk_ctr_vol_users(struct husk_engine *e, const char *name, char ***ret_ids,
  * [ID...]". */
 int husk_engine_volume_remove(struct husk_engine *e, struct husk_vol_store *vs, const char *name, struct husk_error *err);
 
+/* Every volume with the number of containers using it and its size (`system df`): the containers'
+ * mounts read once. */
+struct husk_vol_usage {
+        char *name;
+        unsigned links;
+        int64_t size;
+};
+int husk_engine_vol_usage(struct husk_engine *e, struct husk_vol_usage **ret, size_t *ret_n, struct husk_error *err);
+void husk_vol_usage_free(struct husk_vol_usage *u, size_t n);
+
 /* The anonymous volumes of a container (read before it is removed), NULL-terminated. */
 int husk_ctr_vol_anonymous(struct husk_engine *e, const char *id, char ***ret, struct husk_error *err);
 /* Remove those of names no container uses any more (rm -v, --rm); errors are ignored, as Docker

@@ -500,3 +500,23 @@ assert_no_volumes() {
 	[ "$output" = 0 ]
 	assert_no_volumes
 }
+
+@test "husk system df: Local Volumes counted (active: used by a container; reclaimable: the others' content)" {
+	run hk create --cgroup-parent "$CG_PARENT" --name df1 -v dfused:/data --rootfs "$RFS" true
+	[ "$status" -eq 0 ]
+	run hk volume create dffree
+	printf 12345 >"$HUSK_STORE/volumes/dfused/_data/f"
+	printf abc >"$HUSK_STORE/volumes/dffree/_data/g"
+	run hk system df --format '{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}'
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = "Local Volumes|2|1|8B|3B (37%)" ]
+	run hk system df -v
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Local Volumes space usage:"* ]]
+	echo "$output" | grep -Eq '^dfused +1 +5B$'
+	echo "$output" | grep -Eq '^dffree +0 +3B$'
+	run hk rm df1
+	run hk volume rm dfused dffree
+	[ "$status" -eq 0 ]
+	assert_no_volumes
+}

@@ -4,18 +4,21 @@
  * numbers). Images: the unpacked layers, each counted once however many images share it (the compressed
  * blobs kept for save/push are not in Docker's numbers either); active: images some container uses;
  * reclaimable: the bytes of layers no such image has. Containers: the engine's records, their writes as
- * size, running ones active. Local Volumes: husk has no volumes yet (0 until the engine makes them).
- * -v lists each image (shared and unique bytes, containers) and each container.
+ * size, running ones active. Local Volumes: the engine's volumes, those a container uses active, the
+ * content of the others reclaimable (engine/ctr_volumes.h).
+ * -v lists each image (shared and unique bytes, containers), each container and each volume.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli/husk/containers.h"
 #include "cli/husk/image_common.h"
 #include "cli/husk/image_names.h"
 #include "cli/husk/system_df.h"
 #include "cli/husk/template.h"
 #include "cli/husk/units.h"
+#include "engine/ctr_volumes.h"
 #include "util/cleanup.h"
 
 struct flags {
@@ -59,7 +62,18 @@ static int add(struct husk_format *fmt, const char *type, const struct usage_row
         return husk_format_add(fmt, v, err);
 }
 
-static int summary(const struct flags *f, const struct husk_df *df, struct husk_error *err)
+/* The engine's volumes with their users and sizes. */
+struct vol_df {
+        struct husk_vol_usage *v;
+        size_t n;
+};
+
+static void vol_df_done(struct vol_df *d)
+{
+        husk_vol_usage_free(d->v, d->n);
+}
+
+static int summary(const struct flags *f, const struct husk_df *df, const struct vol_df *vd, struct husk_error *err)
 {
         bool json = husk_format_is_json(f->format);
         _cleanup_(husk_format_freep) struct husk_format *fmt = NULL;
@@ -78,6 +92,14 @@ static int summary(const struct flags *f, const struct husk_df *df, struct husk_
                         containers.active++;
                 else
                         containers.reclaimable += df->ctr_size[i];
+        }
+        for (size_t i = 0; i < vd->n; i++) {
+                volumes.total++;
+                volumes.size += (uint64_t) vd->v[i].size;
+                if (vd->v[i].links)
+                        volumes.active++;
+                else
+                        volumes.reclaimable += (uint64_t) vd->v[i].size;
         }
         if ((r = add(fmt, "Images", &images, err)) < 0 || (r = add(fmt, "Containers", &containers, err)) < 0 ||
             (r = add(fmt, "Local Volumes", &volumes, err)) < 0)
@@ -149,6 +171,25 @@ static int verbose_containers(const struct husk_df *df, int64_t now, struct husk
         return r < 0 ? r : husk_format_flush(fmt, stdout, err);
 }
 
+/* -v: the volumes, how many containers use each, their size. */
+static int verbose_volumes(const struct vol_df *vd, struct husk_error *err)
+{
+        static const struct husk_fmt_field vf[] = {
+                { "Name", "VOLUME NAME", false }, { "Links", "LINKS", false }, { "Size", "SIZE", false },
+        };
+        _cleanup_(husk_format_freep) struct husk_format *fmt = NULL;
+        int r = husk_format_new("table {{.Name}}\t{{.Links}}\t{{.Size}}", "", vf, HUSK_ARRAY_SIZE(vf), &fmt, err);
+        for (size_t i = 0; i < vd->n && r >= 0; i++) {
+                char links[16], size[32];
+                (void) snprintf(links, sizeof(links), "%u", vd->v[i].links);
+                husk_human_size(size, sizeof(size), (double) vd->v[i].size, 4);
+                const char *v[] = { vd->v[i].name, links, size };
+                r = husk_format_add(fmt, v, err);
+        }
+        printf("\nLocal Volumes space usage:\n\n");
+        return r < 0 ? r : husk_format_flush(fmt, stdout, err);
+}
+
 static int run(struct husk_ctx *ctx, void *flags_, int argc, char **argv)
 {
         struct flags *f = flags_;
@@ -165,14 +206,17 @@ static int run(struct husk_ctx *ctx, void *flags_, int argc, char **argv)
         }
         _cleanup_(husk_store_closep) struct husk_store *s = NULL;
         _cleanup_(husk_df_done) struct husk_df df = { 0 };
-        if (husk_cli_store_open(ctx, true, &s, &err) < 0 || husk_df_collect(s, &df, &err) < 0)
+        _cleanup_(husk_cli_engine_closep) struct husk_engine e = { 0 };
+        _cleanup_(vol_df_done) struct vol_df vd = { 0 };
+        if (husk_cli_store_open(ctx, true, &s, &err) < 0 || husk_df_collect(s, &df, &err) < 0 ||
+            husk_cli_engine_open(ctx, &e, true, &err) < 0 || husk_engine_vol_usage(&e, &vd.v, &vd.n, &err) < 0)
                 return husk_fail(ctx, &err);
         if (!f->verbose)
-                return summary(f, &df, &err) < 0 ? husk_fail(ctx, &err) : 0;
+                return summary(f, &df, &vd, &err) < 0 ? husk_fail(ctx, &err) : 0;
         int64_t now = (int64_t) time(NULL);
-        if (verbose_images(&df, now, &err) < 0 || verbose_containers(&df, now, &err) < 0)
+        if (verbose_images(&df, now, &err) < 0 || verbose_containers(&df, now, &err) < 0 ||
+            verbose_volumes(&vd, &err) < 0)
                 return husk_fail(ctx, &err);
-        printf("\nLocal Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n");
         return 0;
 }
 
