@@ -27,6 +27,14 @@ int husk_engine_vol_store(struct husk_engine *e, bool create, struct husk_vol_st
         return husk_vol_store_open(root, create, ret, err);
 }
 
+bool husk_ctr_vol_any(const struct husk_ctr *c)
+{
+        json_t *h = c->cfg.host_config;
+        return json_array_size(json_object_get(h, "Binds")) || json_array_size(json_object_get(h, "Mounts")) ||
+               json_object_size(json_object_get(h, "Tmpfs")) || json_array_size(json_object_get(h, "VolumesFrom")) ||
+               json_object_size(json_object_get(c->cfg.ctr_config, "Volumes"));
+}
+
 /* Every mount the record asks for, in the order given: Binds, Config.Volumes, Mounts. */
 struct spec_list {
         struct husk_mount_spec *v;
@@ -280,13 +288,10 @@ static json_t *sorted(json_t *in)
 
 int husk_ctr_vol_setup(struct husk_engine *e, const struct husk_ctr *c, struct husk_error *err)
 {
+        if (!husk_ctr_vol_any(c))
+                return 0; /* no file: nothing to read at each start */
         struct spec_list specs = { 0 };
         int r = collect_specs(c, &specs, err);
-        if (r >= 0 && specs.n == 0 && !json_object_size(json_object_get(c->cfg.host_config, "Tmpfs")) &&
-            !json_array_size(json_object_get(c->cfg.host_config, "VolumesFrom"))) {
-                spec_list_done(&specs);
-                return 0; /* no file: nothing to read at each start */
-        }
         _cleanup_(husk_vol_store_closep) struct husk_vol_store *vs = NULL;
         _cleanup_close_ int lock = -1;
         if (r >= 0 && (r = husk_engine_vol_store(e, true, &vs, err)) >= 0)
@@ -432,9 +437,9 @@ int husk_engine_volume_remove(struct husk_engine *e, struct husk_vol_store *vs, 
         return husk_vol_remove(vs, name, err);
 }
 
-int husk_ctr_vol_anonymous(struct husk_engine *e, const char *id, char ***ret, struct husk_error *err)
+int husk_ctr_vol_anonymous(struct husk_engine *e, const struct husk_ctr *c, char ***ret, struct husk_error *err)
 {
-        _cleanup_json_ json_t *m = load_mounts(e, id);
+        _cleanup_json_ json_t *m = husk_ctr_vol_any(c) ? load_mounts(e, c->id) : json_array();
         _cleanup_strv_ char **names = calloc(json_array_size(m) + 1, sizeof(char *));
         if (!names)
                 return husk_error_errno(err, ENOMEM, "volumes");

@@ -17,6 +17,10 @@
 
 #define HUSK_CTR_MOUNTS_FILE "mounts.json"
 
+/* Does the record ask for any mount (-v, --mount, --tmpfs, --volumes-from)? Without one there is no
+ * mounts.json, and the start and exit paths do not look for it. */
+bool husk_ctr_vol_any(const struct husk_ctr *c);
+
 /* The engine's volume store (<storage root>/volumes). */
 int husk_engine_vol_store(struct husk_engine *e, bool create, struct husk_vol_store **ret, struct husk_error *err);
 
@@ -41,7 +45,7 @@ int husk_engine_vol_usage(struct husk_engine *e, struct husk_vol_usage **ret, si
 void husk_vol_usage_free(struct husk_vol_usage *u, size_t n);
 
 /* The anonymous volumes of a container (read before it is removed), NULL-terminated. */
-int husk_ctr_vol_anonymous(struct husk_engine *e, const char *id, char ***ret, struct husk_error *err);
+int husk_ctr_vol_anonymous(struct husk_engine *e, const struct husk_ctr *c, char ***ret, struct husk_error *err);
 /* Remove those of names no container uses any more (rm -v, --rm); errors are ignored, as Docker
  * only warns. */
 void husk_ctr_vol_remove_unused(struct husk_engine *e, char *const *names);

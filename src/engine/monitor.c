@@ -326,7 +326,7 @@ int husk_engine_cleanup(struct husk_engine *e, const char *id, int code, int rep
                         (void) husk_rootfs_remove(dirfd, NULL);
                 /* --rm takes the anonymous volumes with it, as Docker's AutoRemove */
                 _cleanup_strv_ char **anon = NULL;
-                (void) husk_ctr_vol_anonymous(e, c.id, &anon, NULL);
+                (void) husk_ctr_vol_anonymous(e, &c, &anon, NULL);
                 r = husk_ctr_remove(e->ctrs, c.id, c.name, err);
                 if (r >= 0)
                         husk_ctr_vol_remove_unused(e, anon);

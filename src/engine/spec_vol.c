@@ -83,13 +83,15 @@ static void drop_replaced(json_t *mounts, json_t *entries)
 
 int husk_spec_apply_vol(const struct husk_engine_spec_in *in, json_t *doc, struct husk_error *err)
 {
+        if (!husk_ctr_vol_any(in->ctr))
+                return 0;
         char path[4096];
         (void) snprintf(path, sizeof(path), "%s/" HUSK_CTR_MOUNTS_FILE, in->ctr_dir);
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
         int r = husk_read_file_at(AT_FDCWD, path, &text, &len, NULL);
         if (r == -ENOENT)
-                return 0; /* no mounts of the user's (the start path pays one failed open) */
+                return 0; /* made by an older husk, or removed */
         if (r < 0)
                 return husk_error_errno(err, -r, "read %s/" HUSK_CTR_MOUNTS_FILE, in->ctr_dir);
         _cleanup_json_ json_t *entries = json_loadb(text, len, 0, NULL);

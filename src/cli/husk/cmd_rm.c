@@ -18,7 +18,8 @@ static int rm_one(struct husk_engine *e, const char *id, void *ud, struct husk_e
         const struct rm_flags *f = ud;
         /* -v: the anonymous volumes, named before the record goes, removed after it (Docker's rule) */
         _cleanup_strv_ char **anon = NULL;
-        if (f->volumes && husk_ctr_vol_anonymous(e, id, &anon, err) < 0)
+        _cleanup_(husk_ctr_done) struct husk_ctr c = { 0 };
+        if (f->volumes && (husk_ctr_load(e->ctrs, id, &c, err) < 0 || husk_ctr_vol_anonymous(e, &c, &anon, err) < 0))
                 return -err->code;
         int r = husk_engine_remove(e, id, f->force, err);
         if (r >= 0)
