@@ -248,3 +248,10 @@ send exit 0\r'
 	run -0 hk ps -aq
 	[ -z "$output" ]
 }
+
+@test "attach to a plain -d container: its stdout and stderr apart, its exit code" {
+	run -0 hkr -d --name plain "$RFS" sh -c 'sleep 1; echo out1; echo err1 >&2; exit 4'
+	run -4 --separate-stderr hk attach --no-stdin plain
+	[ "$output" = out1 ]
+	[ "$stderr" = err1 ]
+}
