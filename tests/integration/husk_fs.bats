@@ -149,7 +149,8 @@ make_changes() {
 }
 
 @test "husk commit: the container's Cmd by default; a running container is paused meanwhile and runs on" {
-	run hkrun -d --name live fsimg:1 sh -c 'echo $$ >/pid; while :; do sleep 0.1; done'
+	# Renamed into place: a file seen is a file written (commit may freeze the shell mid-write).
+	run hkrun -d --name live fsimg:1 sh -c 'echo $$ >/pid.tmp; mv /pid.tmp /pid; while :; do sleep 0.1; done'
 	[ "$status" -eq 0 ]
 	for _ in $(seq 50); do hk diff live | grep -q '^A /pid$' && break; sleep 0.1; done
 	run hk commit live fsimg:live
@@ -165,7 +166,7 @@ make_changes() {
 	[ "$(rt state "$id" | jq -r .status)" = paused ]
 	rt resume "$id"
 	run hk image inspect fsimg:live
-	[ "$(jq -c '.[0].Config.Cmd' <<<"$output")" = '["sh","-c","echo $$ >/pid; while :; do sleep 0.1; done"]' ]
+	[ "$(jq -c '.[0].Config.Cmd' <<<"$output")" = '["sh","-c","echo $$ >/pid.tmp; mv /pid.tmp /pid; while :; do sleep 0.1; done"]' ]
 	run hkrun --rm fsimg:live cat /pid
 	[ "$status" -eq 0 ]
 	[ -n "$output" ]
@@ -295,10 +296,11 @@ make_tree() {
 	# /tmp kept its mode (1777) under "SRC/.".
 	tar -tvf "$T/x.tar" tmp/ | grep -q '^drwxrwxrwt'
 	assert_no_mount_no_temp
-	# A running container sees what is copied in.
-	run hkrun -d --name r fsimg:1 sh -c 'while [ ! -f /tmp/one ]; do sleep 0.1; done; cat /tmp/one'
+	# A running container sees what is copied in (a copy is not atomic: a second file says it is done).
+	run hkrun -d --name r fsimg:1 sh -c 'while [ ! -f /tmp/done ]; do sleep 0.1; done; cat /tmp/one'
 	[ "$status" -eq 0 ]
 	hk cp "$T/one" r:/tmp/one
+	hk cp "$T/one" r:/tmp/done
 	run hk wait r
 	[ "$output" = 0 ]
 	run hk logs r
@@ -315,7 +317,7 @@ make_tree() {
 	make_tree
 	local T="$BATS_TEST_TMPDIR/h"
 	mkdir -p "$T"
-	run hkrun -d --name r fsimg:1 sh -c 'echo live >/live; sleep 100'
+	run hkrun -d --name r fsimg:1 sh -c 'echo live >/live.tmp; mv /live.tmp /live; sleep 100'
 	[ "$status" -eq 0 ]
 	for _ in $(seq 50); do hk diff r | grep -q '^A /live$' && break; sleep 0.1; done
 	hk cp r:/live "$T/live"
