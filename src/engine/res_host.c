@@ -60,7 +60,13 @@ static bool v2_swap_accounting(void)
                 (void) snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/memory.swap.max", de->d_name);
                 return access(path, F_OK) == 0;
         }
-        return false;
+        /* No cgroup to look at (we run in the root one, which has none below it yet): the kernel
+         * accounts swap unless it has no swap at all or was booted with swapaccount=0. */
+        _cleanup_free_ char *cmdline = NULL;
+        if (access("/proc/swaps", F_OK) != 0)
+                return false;
+        return husk_read_file_at(AT_FDCWD, "/proc/cmdline", &cmdline, NULL, &ignored) < 0 ||
+               !strstr(cmdline, "swapaccount=0");
 }
 
 bool husk_res_swap_accounting(void)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "engine/resources.h"
 #include "engine/spec.h"
@@ -215,6 +216,14 @@ int husk_spec_apply_res(const struct husk_engine_spec_in *in, json_t *doc, struc
         int r = husk_res_to_oci(hc, res, &rlimits, err);
         if (r < 0)
                 return r;
+        /* On cgroup v2 libhusk enables only the controllers a container's limits need, and `stats`
+         * would then find no memory or pids figures (Docker's runc enables them all). Unlimited values,
+         * the kernel's defaults, ask for both. v1 always has them. */
+        if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 &&
+            ((!json_object_get(res, "memory") &&
+              json_object_set_new(res, "memory", json_pack("{s:i}", "limit", -1)) < 0) ||
+             (!json_object_get(res, "pids") && json_object_set_new(res, "pids", json_pack("{s:i}", "limit", -1)) < 0)))
+                return husk_error_errno(err, ENOMEM, "config.json: linux.resources");
         if (rlimits && json_object_set_new(process, "rlimits", rlimits) < 0)
                 return husk_error_errno(err, ENOMEM, "config.json: process.rlimits");
         return 0;
