@@ -76,6 +76,9 @@ int husk_engine_exec(struct husk_engine *e, const char *id, const struct husk_en
                 .no_new_privs = -1,
                 .tty = o->tty,
                 .console_socket = o->console_socket,
+                .console_rows = o->console_rows,
+                .console_cols = o->console_cols,
+                .pid_file = o->pid_file,
                 .detach = o->detach,
         };
         _cleanup_(husk_exec_user_free_contents) struct husk_exec_user user = { 0 };

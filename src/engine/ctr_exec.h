@@ -19,6 +19,8 @@ struct husk_engine_exec_opts {
         bool privileged;                /* every capability (Docker's exec --privileged) */
         bool tty;                       /* a pty: relayed to our stdin/stdout (console_socket NULL) or sent there */
         const char *console_socket;
+        unsigned short console_rows, console_cols;      /* with tty: its size from the start (0: none) */
+        const char *pid_file;           /* the process's pid written there (NULL: none) */
         bool detach;                    /* return once it runs */
 };
 

@@ -190,6 +190,11 @@ int husk_exec_build_process(struct husk_process *p, struct husk_process *file, c
                 p->terminal = o->tty;
                 p->has_console_size = false;
         }
+        if (o->console_rows && o->console_cols) {
+                p->has_console_size = true;
+                p->console_height = o->console_rows;
+                p->console_width = o->console_cols;
+        }
 
         r = env_set(&p->env, &p->n_env, o->env, err);
         if (r < 0)

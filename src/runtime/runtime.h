@@ -92,6 +92,8 @@ struct husk_exec_opts {
         const char *apparmor;          /* NULL: the container's */
         const char *process_label;     /* NULL: the container's */
         bool tty;                      /* process.terminal (without process: false unless set, as runc) */
+        unsigned short console_rows;   /* with tty: the pty's size from the start (process.consoleSize, as */
+        unsigned short console_cols;   /* Docker sends it), 0: the process's own or none */
         const char *console_socket;
         const char *pid_file;
         int preserve_fds;

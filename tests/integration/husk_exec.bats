@@ -56,6 +56,13 @@ start_ctr() {
 	run hk exec -u nosuchuser c1 id
 	[ "$status" -eq 125 ]
 	[[ "$output" == *nosuchuser* ]]
+	# --env-file entries, then -e over them
+	printf '# comment\nFILE1=a\nSHADOWED=file\n\nFILE2=b c\n' >"$BATS_TEST_TMPDIR/env"
+	run hk exec --env-file "$BATS_TEST_TMPDIR/env" -e FILE2=e c1 sh -c 'echo "$FILE1|$SHADOWED|$FILE2"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "a|file|e" ]
+	run -125 hk exec --env-file "$BATS_TEST_TMPDIR/nosuchfile" c1 true
+	[[ "$output" == *"--env-file"*nosuchfile* ]]
 	run hk exec -w relative c1 pwd
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"needs to be an absolute path"* ]]
@@ -160,14 +167,53 @@ start_ctr() {
 	run -125 hk exec -d -t c1 true
 }
 
-@test "husk exec -t: a terminal (under script), the exit code passed back" {
+# hks ARGS...: husk in a shell line (for script -c), with the test's store and root.
+hks() {
+	echo "'$HUSK' --storage-root '$HUSK_STORE' --root '$ROOT' $*"
+}
+
+@test "husk exec -t: a pty of its size from the start (under script), the exit code, signals forwarded" {
 	start_ctr c1
-	run script -qec "'$HUSK' --storage-root '$HUSK_STORE' --root '$ROOT' exec -it c1 sh -c 'tty; stty size; exit 3'" /dev/null
+	run script -qec "stty rows 33 cols 77; $(hks exec -it c1 sh -c "'tty; stty size; exit 3'")" /dev/null </dev/null
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"/dev/pts/"* ]]
+	[[ "$output" == *"33 77"* ]]
+	# the pty is its controlling terminal, in a session of its own
+	run script -qec "$(hks exec -t c1 sh -c "'ps -o pid,tty,args'")" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	# (busybox's ps writes a pty as MAJOR,MINOR: 136-143 are the Unix 98 ptys)
+	[[ "$output" =~ 1(3[6-9]|4[0-3]),[0-9]+\ +\{ps\}\ sh\ -c\ ps ]]
+	# a signal to husk goes to the process (Docker's sig-proxy)
+	run script -qec "timeout --preserve-status -s TERM 1 $(hks exec -t c1 sh -c "'trap \"echo got TERM; exit 5\" TERM; while :; do sleep 0.1; done'")" /dev/null </dev/null
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"got TERM"* ]]
 	# without -t the process has no terminal
-	run script -qec "'$HUSK' --storage-root '$HUSK_STORE' --root '$ROOT' exec c1 tty" /dev/null
+	run script -qec "$(hks exec c1 tty)" /dev/null </dev/null
 	[[ "$output" == *"not a tty"* ]]
+}
+
+@test "husk exec -it: the detach keys leave the process running with its pty held; --detach-keys" {
+	start_ctr c1
+	# ctrl-p ctrl-q after a command: husk exits 0, the shell runs on (its terminal kept open)
+	run bash -c "(sleep 1; printf 'echo in-shell\r'; sleep 0.5; printf '\020\021'; sleep 0.5) | script -qec \"$(hks exec -it c1 sh)\" /dev/null"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"in-shell"* ]]
+	run hk top c1 -o tty,args
+	[[ "$output" == *"pts/"*" sh"* ]]
+	# a sequence of our own; the default ones then pass through as keys
+	run bash -c "(sleep 1; printf 'echo \020\021 passed\r'; sleep 0.5; printf '\030x'; sleep 0.5) | script -qec \"$(hks exec -it --detach-keys ctrl-x,x c1 sh)\" /dev/null"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"passed"* ]]
+	run -125 hk exec -it --detach-keys ctrl-ä c1 true
+	[[ "$output" == *"--detach-keys"* ]]
+	# stop ends the shells, and the keepers of their terminals with them
+	hk stop c1 >/dev/null
+	local i
+	for i in $(seq 50); do
+		pgrep -f -- "--storage-root $HUSK_STORE .*exec -it" >/dev/null || break
+		sleep 0.1
+	done
+	! pgrep -f -- "--storage-root $HUSK_STORE .*exec -it"
 }
 
 @test "husk top: Docker's ps -ef columns for the container's cgroup only, from /proc; -eo and aux" {

@@ -2,7 +2,8 @@
 /*
  * `husk exec [OPTIONS] CONTAINER COMMAND [ARG...]`: a process in a running container, through
  * libhusk's exec in-process (engine/ctr_exec.h). Its stdio are ours: stdin only with -i (else
- * /dev/null, as Docker attaches none), everything /dev/null with -d. Exit code: the process's own,
+ * /dev/null, as Docker attaches none), everything /dev/null with -d; -t gives it a pty relayed to
+ * ours (exec_tty.c, with Docker's detach keys). Exit code: the process's own,
  * 126/127 when its command cannot be executed/found, 125 for husk's own failures, 1 when the
  * container is missing, stopped or paused (Docker's client answers those with 1).
  */
@@ -14,13 +15,16 @@
 #include <unistd.h>
 
 #include "cli/husk/containers.h"
+#include "cli/husk/exec_tty.h"
+#include "cli/husk/life_parse.h"
 #include "engine/ctr_exec.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 struct exec_flags {
         bool detach, interactive, tty, privileged;
-        const char *user, *workdir;
-        struct arg_strings env;
+        const char *user, *workdir, *detach_keys;
+        struct arg_strings env, env_files;
 };
 
 static const struct arg_opt exec_opts[] = {
@@ -28,27 +32,50 @@ static const struct arg_opt exec_opts[] = {
         ARG_OPT("interactive", "i", ARG_BOOL, struct exec_flags, interactive, "Keep STDIN open even if not attached"),
         ARG_OPT("tty", "t", ARG_BOOL, struct exec_flags, tty, "Allocate a pseudo-TTY"),
         ARG_OPT("env", "e", ARG_STRINGS, struct exec_flags, env, "Set environment variables"),
+        ARG_OPT("env-file", NULL, ARG_STRINGS, struct exec_flags, env_files, "Read in a file of environment variables"),
         ARG_OPT("user", "u", ARG_STRING, struct exec_flags, user, "Username or UID (format: \"<name|uid>[:<group|gid>]\")"),
         ARG_OPT("workdir", "w", ARG_STRING, struct exec_flags, workdir, "Working directory inside the container"),
         ARG_OPT("privileged", NULL, ARG_BOOL, struct exec_flags, privileged, "Give extended privileges to the command"),
+        ARG_OPT("detach-keys", NULL, ARG_STRING, struct exec_flags, detach_keys,
+                "Override the key sequence for detaching a container (default \"ctrl-p,ctrl-q\")"),
 };
 
-/* -e KEY=value as given; -e KEY takes KEY's value from our environment, or is left out when unset
- * here (Docker's rule). */
-static int env_values(const struct husk_ctx *ctx, const struct arg_strings *in, char ***ret)
+static const char *env_lookup(const char *name)
 {
-        _cleanup_strv_ char **v = calloc(in->n + 1, sizeof(char *));
-        if (!v)
+        return getenv(name);
+}
+
+/* --env-file entries first (Docker's file format: life_parse.h), then -e's, which win: the runtime
+ * sets each over the container's environment in order. -e KEY takes KEY's value from our
+ * environment, or is left out when unset here (Docker's rule). */
+static int env_values(const struct husk_ctx *ctx, const struct exec_flags *f, char ***ret)
+{
+        _cleanup_strv_ char **v = NULL;
+        size_t n = 0;
+        for (size_t i = 0; i < f->env_files.n; i++) {
+                struct husk_error err = { 0 };
+                _cleanup_free_ char *data = NULL;
+                size_t len = 0;
+                if (husk_read_file_at(AT_FDCWD, f->env_files.v[i], &data, &len, &err) < 0 ||
+                    husk_kv_file_parse(data, len, f->env_files.v[i], env_lookup, &v, &n, &err) < 0)
+                        return husk_usage_error(ctx, "--env-file: %s", err.msg);
+        }
+        char **grown = realloc(v, (n + f->env.n + 1) * sizeof(char *));
+        if (!grown)
                 return husk_failf(ctx, "out of memory");
-        for (size_t i = 0, n = 0; i < in->n; i++) {
-                const char *kv = in->v[i], *val = NULL;
+        v = grown;
+        v[n] = NULL;
+        for (size_t i = 0; i < f->env.n; i++) {
+                const char *kv = f->env.v[i], *val = NULL;
                 if (!*kv || kv[0] == '=')
                         return husk_usage_error(ctx, "invalid environment variable: %s", kv);
                 if (!strchr(kv, '=') && !(val = getenv(kv)))
                         continue;
-                if (val ? asprintf(&v[n], "%s=%s", kv, val) < 0 : !(v[n] = strdup(kv)))
+                if (val ? asprintf(&v[n], "%s=%s", kv, val) < 0 : !(v[n] = strdup(kv))) {
+                        v[n] = NULL;
                         return husk_failf(ctx, "out of memory");
-                n++;
+                }
+                v[++n] = NULL;
         }
         *ret = steal_ptr(v);
         return 0;
@@ -85,12 +112,15 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
         if (f->detach && f->tty)
                 return husk_usage_error(ctx, "-d/--detach with -t/--tty is not supported: nothing would hold the "
                                              "pseudo-TTY once husk exits");
+        struct husk_detach_keys keys;
+        struct husk_error err = { 0 };
+        if (husk_detach_keys_parse(f->detach_keys, &keys, &err) < 0)
+                return husk_usage_error(ctx, "--detach-keys: %s", err.msg);
         _cleanup_strv_ char **env = NULL;
-        int r = env_values(ctx, &f->env, &env);
+        int r = env_values(ctx, f, &env);
         if (r != 0)
                 return r;
         _cleanup_(husk_cli_engine_closep) struct husk_engine e = { 0 };
-        struct husk_error err = { 0 };
         char id[HUSK_CTR_ID_LEN + 1];
         if (husk_cli_engine_open(ctx, &e, true, &err) < 0)
                 return husk_fail(ctx, &err);
@@ -114,10 +144,14 @@ static int run(struct husk_ctx *ctx, void *flags, int argc, char **argv)
                 if (saved_err < 0 || null_onto(STDOUT_FILENO) < 0 || null_onto(STDERR_FILENO) < 0)
                         return husk_failf(ctx, "exec: /dev/null as the process's output: %s", strerror(errno));
         }
-        if (!f->interactive && !f->tty && null_onto(STDIN_FILENO) < 0)
+        if (!f->interactive && null_onto(STDIN_FILENO) < 0)
                 return husk_failf(ctx, "exec: /dev/null as the process's stdin: %s", strerror(errno));
         int code = 0;
-        r = husk_engine_exec(&e, id, &o, &code, &err);
+        (void) fflush(stdout);
+        if (f->tty)
+                r = husk_cli_exec_tty(&e, id, &o, f->interactive, &keys, &code, &err);
+        else
+                r = husk_engine_exec(&e, id, &o, &code, &err);
         if (saved_err >= 0)
                 (void) dup2(saved_err, STDERR_FILENO);
         if (r < 0)

@@ -86,7 +86,8 @@ TEST(env_replaces_a_key_and_gids_can_replace)
         char *env[] = { "PATH=/usr/bin", "B=1", "B=2", "PATHX=y", NULL };
         gid_t gids[] = { 9 };
         struct husk_exec_opts o = { .args = args, .env = env, .additional_gids = gids, .n_additional_gids = 1,
-                                    .replace_additional_gids = true, .no_new_privs = -1 };
+                                    .replace_additional_gids = true, .no_new_privs = -1, .tty = true,
+                                    .console_rows = 33, .console_cols = 77 };
         struct husk_error err = { 0 };
         CHECK(husk_exec_build_process(p, NULL, &o, &err) == 0);
         CHECK(p->n_env == 3 && p->env[3] == NULL);
@@ -94,6 +95,7 @@ TEST(env_replaces_a_key_and_gids_can_replace)
         CHECK_STR_EQ(p->env[1], "B=2");
         CHECK_STR_EQ(p->env[2], "PATHX=y");
         CHECK(p->user.n_additional_gids == 1 && p->user.additional_gids[0] == 9);
+        CHECK(p->has_console_size && p->console_height == 33 && p->console_width == 77);
 }
 
 TEST(errors_name_the_flag)
