@@ -126,6 +126,9 @@ static int keep_pty(int master, struct husk_error *err)
         if (pid > 0)
                 return 0;
         (void) setsid();
+        /* The terminal we were forked on hangs up when husk exits (script, ssh): a SIGHUP sent to our
+         * old process group before the setsid is pending behind the blocked mask; ignoring it drops it. */
+        (void) signal(SIGHUP, SIG_IGN);
         sigset_t none;
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
