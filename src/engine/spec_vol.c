@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/ctr_volumes.h"
@@ -18,9 +19,39 @@
 
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
+/* The host ids of the container's root when it has a user namespace (linux.uidMappings, put there by
+ * --userns before this runs), else -1. */
+struct root_ids {
+        json_int_t uid, gid;
+};
+
+static json_int_t host_root(json_t *maps)
+{
+        size_t i;
+        json_t *m;
+        json_array_foreach (maps, i, m)
+                if (json_integer_value(json_object_get(m, "containerID")) == 0)
+                        return json_integer_value(json_object_get(m, "hostID"));
+        return -1;
+}
+
+/* A new, empty volume of a container with a user namespace belongs to the container's root, as Docker
+ * makes volumes under userns-remap: owned by the host's root it would be nobody's, read-only, inside. */
+static int give_to_userns_root(int dfd, const struct root_ids *ids, const char *name, struct husk_error *err)
+{
+        struct stat st;
+        if (ids->uid < 0 || ids->gid < 0 || fstat(dfd, &st) < 0 || st.st_uid != 0 || st.st_gid != 0 ||
+            husk_vol_dir_empty(dfd) != 1)
+                return 0;
+        if (fchown(dfd, (uid_t) ids->uid, (gid_t) ids->gid) < 0)
+                return husk_error_errno(err, errno, "chown volume %s to the user namespace's root", name);
+        return 0;
+}
+
 /* The volume of a mount, made again if it was removed since create (a named volume is made on first
  * use anyway), its --opt filesystem mounted, and filled from the image when new and empty. */
-static int ensure_volume(struct husk_vol_store *vs, json_t *entry, int root_fd, struct husk_error *err)
+static int ensure_volume(struct husk_vol_store *vs, json_t *entry, int root_fd, const struct root_ids *ids,
+                         struct husk_error *err)
 {
         const char *name = json_string_value(json_object_get(entry, "volume"));
         _cleanup_(husk_volume_free_contents) struct husk_volume v = { 0 };
@@ -36,7 +67,7 @@ static int ensure_volume(struct husk_vol_store *vs, json_t *entry, int root_fd, 
         }
         if (r >= 0)
                 r = husk_vol_mount(vs, &v, err);
-        if (r < 0 || !json_is_true(json_object_get(entry, "copy")) || root_fd < 0)
+        if (r < 0)
                 return r;
         char data[4096];
         husk_vol_data_path(vs, name, data, sizeof(data));
@@ -44,8 +75,10 @@ static int ensure_volume(struct husk_vol_store *vs, json_t *entry, int root_fd, 
         if (dfd < 0)
                 return husk_error_errno(err, errno, "open %s", data);
         const char *dst = json_string_value(json_object_get(json_object_get(entry, "oci"), "destination"));
-        r = husk_vol_copy_up(root_fd, dst, dfd, err);
-        return r < 0 ? husk_error_prefix(err, "copy the image's %s into volume %s: ", dst, name) : 0;
+        /* With a user namespace the image's owners come through idmapped layers: copied as mapped */
+        if (json_is_true(json_object_get(entry, "copy")) && (r = husk_vol_copy_up(root_fd, dst, dfd, err)) < 0)
+                return husk_error_prefix(err, "copy the image's %s into volume %s: ", dst, name);
+        return give_to_userns_root(dfd, ids, name, err);
 }
 
 /* The storage root from the container's directory: <root>/containers/<id>. */
@@ -99,6 +132,9 @@ int husk_spec_apply_vol(const struct husk_engine_spec_in *in, json_t *doc, struc
         if (!json_is_array(entries) || !json_is_array(mounts))
                 return husk_error_set(err, EINVAL, "%s/" HUSK_CTR_MOUNTS_FILE ": not a list of mounts", in->ctr_dir);
         drop_replaced(mounts, entries);
+        json_t *lx = json_object_get(doc, "linux");
+        const struct root_ids ids = { host_root(json_object_get(lx, "uidMappings")),
+                                      host_root(json_object_get(lx, "gidMappings")) };
         _cleanup_(husk_vol_store_closep) struct husk_vol_store *vs = NULL;
         _cleanup_close_ int lock = -1, root_fd = -1;
         size_t i;
@@ -116,7 +152,7 @@ int husk_spec_apply_vol(const struct husk_engine_spec_in *in, json_t *doc, struc
                                 if (root_fd < 0)
                                         return husk_error_errno(err, errno, "open the container's root %s", in->rootfs);
                         }
-                        r = ensure_volume(vs, e, root_fd, err);
+                        r = ensure_volume(vs, e, root_fd, &ids, err);
                         if (r < 0)
                                 return r;
                 }

@@ -85,3 +85,5 @@ struct json_t *husk_vol_inspect_json(const struct husk_vol_store *vs, const stru
  * copied into dst_fd when dst_fd is empty; owners, modes, times kept; symlinks copied, never
  * followed. */
 int husk_vol_copy_up(int root_fd, const char *path, int dst_fd, struct husk_error *err);
+/* 1: the directory has no entry, 0: it has, or a negative errno. */
+int husk_vol_dir_empty(int fd);

@@ -141,7 +141,7 @@ static int copy_tree(int src, int dst, int depth, struct husk_error *err)
         return errno ? husk_error_errno(err, errno, "readdir") : 0;
 }
 
-static int dir_empty(int fd)
+int husk_vol_dir_empty(int fd)
 {
         int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dup_fd < 0)
@@ -160,7 +160,7 @@ static int dir_empty(int fd)
 
 int husk_vol_copy_up(int root_fd, const char *path, int dst_fd, struct husk_error *err)
 {
-        int r = dir_empty(dst_fd);
+        int r = husk_vol_dir_empty(dst_fd);
         if (r < 0)
                 return husk_error_errno(err, -r, "read the volume");
         if (r == 0)

@@ -520,3 +520,36 @@ assert_no_volumes() {
 	[ "$status" -eq 0 ]
 	assert_no_volumes
 }
+
+@test "husk run --userns auto -v: a new volume belongs to the container's root (writable inside), copied-up owners mapped" {
+	local t="$BATS_TEST_TMPDIR/img"
+	image_rootfs "$t"
+	mkdir -p "$t/srv/app"
+	echo a >"$t/srv/app/a"
+	chown -R 1000:1000 "$t/srv/app"
+	tar --numeric-owner -C "$t" -cf "$BATS_TEST_TMPDIR/img.tar" .
+	run hk import "$BATS_TEST_TMPDIR/img.tar" uimg:1
+	[ "$status" -eq 0 ]
+	# the namespace's root reaches the store by path (bats makes its directories 0700)
+	local d="$BATS_TEST_TMPDIR"
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d="$(dirname "$d")"
+	done
+	run hk run --rm --cgroup-parent "$CG_PARENT" --userns auto -v uv1:/empty -v uv2:/srv/app uimg:1 \
+		sh -c 'echo x >/empty/f && stat -c "%u:%g" /empty /empty/f /srv/app /srv/app/a'
+	if [[ "$output" == *"lowerdir+"* || "$output" == *"idmapped"* ]]; then
+		skip "--userns auto needs overlayfs layers by fd here: $output"
+	fi
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '0:0\n0:0\n1000:1000\n1000:1000')" ]
+	# on the host: the namespace's ids, not root's
+	local owner
+	owner="$(stat -c %u "$HUSK_STORE/volumes/uv1/_data")"
+	[ "$owner" -ne 0 ]
+	[ "$(stat -c %u "$HUSK_STORE/volumes/uv1/_data/f")" = "$owner" ]
+	[ "$(stat -c %u "$HUSK_STORE/volumes/uv2/_data/a")" = "$((owner + 1000))" ]
+	run hk volume rm uv1 uv2
+	[ "$status" -eq 0 ]
+	engine_assert_nothing_left
+}
