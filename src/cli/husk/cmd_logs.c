@@ -78,10 +78,10 @@ static int print_entry(const struct reader *rd, const struct entry *e)
 /* An entry read: printed, or kept for --tail (the oldest kept one dropped). */
 static int take(struct reader *rd, struct entry *e)
 {
-        if (rd->since && e->time < rd->since)
+        if ((rd->since && e->time < rd->since) || (rd->until && e->time > rd->until)) {
+                entry_free(e);
                 return 0;
-        if (rd->until && e->time > rd->until)
-                return 0;
+        }
         if (rd->tail < 0) {
                 int r = print_entry(rd, e);
                 entry_free(e);
