@@ -3,6 +3,7 @@
  * libhusk's exec in-process (never a runtime binary: the caller re-executed sealed, as start does). */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -38,7 +39,30 @@ static int resolve_user(struct husk_engine *e, const struct husk_ctr *c, const c
                                                 : openat(dirfd, "merged", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (root_fd < 0)
                 return husk_error_errno(err, errno, "container %s: open its root", c->name);
-        return husk_exec_user_resolve(root_fd, spec, ret, err);
+        int r = husk_exec_user_resolve(root_fd, spec, ret, err);
+        if (r < 0)
+                return r;
+        /* Docker's exec -u: the user's groups and the container's --group-add ones (HostConfig.GroupAdd,
+         * names resolved in the same /etc/group). */
+        json_t *add = c->cfg.host_config ? json_object_get(c->cfg.host_config, "GroupAdd") : NULL;
+        size_t n = json_array_size(add);
+        if (n == 0)
+                return 0;
+        gid_t *gids = realloc(ret->gids, (ret->n_gids + n) * sizeof(gid_t));
+        if (!gids)
+                return husk_error_errno(err, ENOMEM, "exec -u");
+        ret->gids = gids;
+        for (size_t i = 0; i < n; i++) {
+                const char *g = json_string_value(json_array_get(add, i));
+                char gspec[300];
+                (void) snprintf(gspec, sizeof(gspec), "0:%s", g ? g : "");
+                _cleanup_(husk_exec_user_free_contents) struct husk_exec_user gu = { 0 };
+                r = husk_exec_user_resolve(root_fd, gspec, &gu, err);
+                if (r < 0)
+                        return husk_error_prefix(err, "container %s: --group-add %s: ", c->name, g ? g : "");
+                ret->gids[ret->n_gids++] = gu.gid;
+        }
+        return 0;
 }
 
 /* Every capability the kernel and husk know that our own bounding set holds, by name: Docker's exec

@@ -50,6 +50,11 @@ start_ctr() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "uid=1000(web) gid=1000(web) groups=10(wheel)" ]
 	[ "${lines[1]}" = /work ]
+	# and the container's --group-add groups with them, as Docker
+	start_ctr c2 --group-add 4242 --group-add web
+	run hk exec -u web c2 awk '/^Groups:/ { $1 = ""; print }' /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$output" = " 10 1000 4242" ] # (the kernel sorts them)
 	run hk exec -u 4242:4243 c1 id -u
 	[ "$status" -eq 0 ]
 	[ "$output" = 4242 ]
