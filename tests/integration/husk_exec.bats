@@ -327,5 +327,10 @@ hks() {
 	[ "$output" = 137 ]
 	run hk rm c1
 	[ "$status" -eq 0 ]
+	# rm -f of a paused one: killed, thawed, released
+	start_ctr c2
+	hk pause c2
+	run hk rm -f c2
+	[ "$status" -eq 0 ]
 	engine_assert_nothing_left
 }
