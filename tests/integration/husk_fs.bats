@@ -109,6 +109,22 @@ make_changes() {
 	# A reader that goes away mid-stream: husk dies of SIGPIPE or fails; either way nothing stays.
 	hk export chg | head -c 1000 >/dev/null || true
 	assert_no_mount_no_temp
+	# Killed while it holds the root mounted (blocked on a full pipe): the mount was only ever in its
+	# own mount namespace, never in ours, and is gone with it.
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	"$HUSK" --storage-root "$HUSK_STORE" --root "$ROOT" export chg >"$BATS_TEST_TMPDIR/fifo" &
+	local pid=$!
+	local rd
+	exec {rd}<"$BATS_TEST_TMPDIR/fifo"
+	head -c 100 <&"$rd" >/dev/null
+	local ns_mounts
+	ns_mounts="$(awk -v pfx="$HUSK_STORE/" 'index($5, pfx) == 1' "/proc/$pid/mountinfo" | wc -l)"
+	assert_no_mount_no_temp
+	kill -9 "$pid"
+	wait "$pid" || true
+	exec {rd}<&-
+	[ "$ns_mounts" -ge 1 ]
+	assert_no_mount_no_temp
 	run hk export nosuch -o "$BATS_TEST_TMPDIR/n.tar"
 	[ "$status" -eq 125 ]
 	[ ! -e "$BATS_TEST_TMPDIR/n.tar" ]
