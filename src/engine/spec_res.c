@@ -4,6 +4,7 @@
  * and process.rlimits, the way moby's daemon/oci_linux.go translates them for runc.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "engine/resources.h"
 #include "engine/spec.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
@@ -200,11 +202,40 @@ int husk_res_to_oci(const json_t *hc, json_t *res, json_t **ret_rlimits, struct 
         return ret_rlimits ? map_list(hc, "Ulimits", rlimit_elem, NULL, ret_rlimits, err) : 0;
 }
 
+/* Whether word is one of the space-separated words of list. */
+static bool has_word(const char *list, const char *word)
+{
+        size_t wl = strlen(word);
+        for (const char *p = list; (p = strstr(p, word)); p += wl)
+                if ((p == list || p[-1] == ' ') && (p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\n'))
+                        return true;
+        return false;
+}
+
+/*
+ * On cgroup v2 libhusk enables only the controllers a container's limits need, and `stats` would then
+ * find no memory or pids figures (Docker's runc enables every one). Unlimited values, the kernel's
+ * defaults, ask for them where the host offers them to root; v1 always has them. Not for a caller
+ * that is not root: a rootless container without limits must be able to run without a cgroup.
+ */
+static int v2_accounting(json_t *res, struct husk_error *err)
+{
+        _cleanup_free_ char *controllers = NULL;
+        struct husk_error ignored = { 0 };
+        if (geteuid() != 0 ||
+            husk_read_file_at(AT_FDCWD, "/sys/fs/cgroup/cgroup.controllers", &controllers, NULL, &ignored) < 0)
+                return 0;
+        static const char *const keys[] = { "memory", "pids" };
+        for (size_t i = 0; i < HUSK_ARRAY_SIZE(keys); i++)
+                if (has_word(controllers, keys[i]) && !json_object_get(res, keys[i]) &&
+                    json_object_set_new(res, keys[i], json_pack("{s:i}", "limit", -1)) < 0)
+                        return husk_error_errno(err, ENOMEM, "config.json: linux.resources");
+        return 0;
+}
+
 int husk_spec_apply_res(const struct husk_engine_spec_in *in, json_t *doc, struct husk_error *err)
 {
         const json_t *hc = in->ctr->cfg.host_config;
-        if (!hc)
-                return 0;
         json_t *linux_ = json_object_get(doc, "linux"), *process = json_object_get(doc, "process");
         json_t *res = json_object_get(linux_, "resources");
         if (!res) {
@@ -213,18 +244,10 @@ int husk_spec_apply_res(const struct husk_engine_spec_in *in, json_t *doc, struc
                         return husk_error_errno(err, ENOMEM, "config.json: linux.resources");
         }
         json_t *rlimits = NULL;
-        int r = husk_res_to_oci(hc, res, &rlimits, err);
+        int r = hc ? husk_res_to_oci(hc, res, &rlimits, err) : 0;
         if (r < 0)
                 return r;
-        /* On cgroup v2 libhusk enables only the controllers a container's limits need, and `stats`
-         * would then find no memory or pids figures (Docker's runc enables them all). Unlimited values,
-         * the kernel's defaults, ask for both. v1 always has them. */
-        if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 &&
-            ((!json_object_get(res, "memory") &&
-              json_object_set_new(res, "memory", json_pack("{s:i}", "limit", -1)) < 0) ||
-             (!json_object_get(res, "pids") && json_object_set_new(res, "pids", json_pack("{s:i}", "limit", -1)) < 0)))
-                return husk_error_errno(err, ENOMEM, "config.json: linux.resources");
         if (rlimits && json_object_set_new(process, "rlimits", rlimits) < 0)
                 return husk_error_errno(err, ENOMEM, "config.json: process.rlimits");
-        return 0;
+        return v2_accounting(res, err);
 }
