@@ -24,6 +24,13 @@ teardown() {
 	engine_cleanup
 }
 
+# In the test VM (cgroup v2 only, qemu TCG: slow, and its timing is not a terminal's) only what
+# depends on the cgroup version runs: joining the container's cgroup, top from cgroup.procs, the
+# freezer. The rest runs on the host.
+host_only() {
+	[ "$(hostname)" != husk-vm ] || skip "not cgroup-v2 specific: run on the host"
+}
+
 # A running container named $1 whose init waits (and exits 0 on SIGTERM); extra options before it.
 start_ctr() {
 	local name="$1"
@@ -33,6 +40,7 @@ start_ctr() {
 }
 
 @test "husk exec: output, the container's env with -e over it, -u resolved in the container, -w" {
+	host_only
 	start_ctr c1
 	run hk exec c1 sh -c 'echo "$FROM_CTR $SHADOWED"; id -u; pwd'
 	[ "$status" -eq 0 ]
@@ -94,10 +102,19 @@ start_ctr() {
 		want="$(hk exec c1 readlink /proc/1/ns/$ns)"
 		[ "$output" = "$want" ]
 	done
-	# Its cgroup: the exec'd process is listed among the container's.
+	# Its cgroup: the init's, in every hierarchy (as the container sees it: on a cgroup v2 only host it
+	# has a cgroup namespace of its own, where both read 0::/), and below CG_PARENT as the host sees it.
+	local init_cg
+	init_cg="$(hk exec c1 cat /proc/1/cgroup)"
 	run hk exec c1 cat /proc/self/cgroup
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"$CG_PARENT/"* ]]
+	[ "$output" = "$init_cg" ]
+	hk exec -d c1 sleep 5
+	run hk top c1 -eo pid,args
+	local p
+	p="$(awk '$2 == "sleep" && $3 == 5 { print $1 }' <<<"$output")"
+	[ -n "$p" ]
+	grep -q "$CG_PARENT/" /proc/$p/cgroup
 	# Docker's 14 capabilities and its seccomp filter, as the init; --privileged: all we have.
 	local init_caps
 	init_caps="$(hk exec c1 awk '/^CapEff/ { print $2 }' /proc/1/status)"
@@ -112,6 +129,7 @@ start_ctr() {
 }
 
 @test "husk exec: exit codes (the process's, 126, 127), a stopped container, a missing one" {
+	host_only
 	start_ctr c1
 	run hk exec c1 sh -c 'exit 7'
 	[ "$status" -eq 7 ]
@@ -135,6 +153,7 @@ start_ctr() {
 }
 
 @test "husk exec -i: stdin piped through; without -i the process reads nothing" {
+	host_only
 	start_ctr c1
 	run bash -c "printf 'one\ntwo\n' | '$HUSK' --storage-root '$HUSK_STORE' --root '$ROOT' exec -i c1 wc -l"
 	[ "$status" -eq 0 ]
@@ -149,14 +168,13 @@ start_ctr() {
 }
 
 @test "husk exec -d: returns at once, the process runs on with its output discarded" {
+	host_only
 	start_ctr c1
-	local t0 t1
-	t0=$(date +%s%N)
 	run hk exec -d c1 sh -c 'echo lost; echo lost >&2; sleep 2; echo done >/tmp/marker'
-	t1=$(date +%s%N)
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	[ $(((t1 - t0) / 1000000)) -lt 1500 ]
+	# back before the process is done (not a time limit: the test VM emulates its CPU)
+	[ ! -e "$RFS/tmp/marker" ]
 	# running meanwhile, in the container
 	run hk exec c1 ps -o args
 	[[ "$output" == *"sleep 2"* ]]
@@ -178,6 +196,7 @@ hks() {
 }
 
 @test "husk exec -t: a pty of its size from the start (under script), the exit code, signals forwarded" {
+	host_only
 	start_ctr c1
 	run script -qec "stty rows 33 cols 77; $(hks exec -it c1 sh -c "'tty; stty size; exit 3'")" /dev/null </dev/null
 	[ "$status" -eq 3 ]
@@ -189,7 +208,7 @@ hks() {
 	# (busybox's ps writes a pty as MAJOR,MINOR: 136-143 are the Unix 98 ptys)
 	[[ "$output" =~ 1(3[6-9]|4[0-3]),[0-9]+\ +\{ps\}\ sh\ -c\ ps ]]
 	# a signal to husk goes to the process (Docker's sig-proxy)
-	run script -qec "timeout --preserve-status -s TERM 1 $(hks exec -t c1 sh -c "'trap \"echo got TERM; exit 5\" TERM; while :; do sleep 0.1; done'")" /dev/null </dev/null
+	run script -qec "timeout --preserve-status -s TERM 2 $(hks exec -t c1 sh -c "'trap \"echo got TERM; exit 5\" TERM; while :; do sleep 0.1; done'")" /dev/null </dev/null
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"got TERM"* ]]
 	# without -t the process has no terminal
@@ -198,6 +217,7 @@ hks() {
 }
 
 @test "husk exec -it: the detach keys leave the process running with its pty held; --detach-keys" {
+	host_only
 	start_ctr c1
 	# ctrl-p ctrl-q after a command: husk exits 0, the shell runs on (its terminal kept open)
 	run bash -c "(sleep 1; printf 'echo in-shell\r'; sleep 0.5; printf '\020\021'; sleep 0.5) | script -qec \"$(hks exec -it c1 sh)\" /dev/null"
@@ -265,7 +285,11 @@ hks() {
 	start_ctr c1
 	# (the count renamed into place: a read never sees the file truncated)
 	hk exec -d c1 sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.05; done'
-	sleep 0.5
+	local i
+	for i in $(seq 100); do
+		[ -s "$RFS/tmp/count" ] && break
+		sleep 0.1
+	done
 	run hk pause c1
 	[ "$status" -eq 0 ]
 	[ "$output" = c1 ]
@@ -289,8 +313,11 @@ hks() {
 	run hk unpause c1
 	[ "$status" -eq 0 ]
 	[ "$output" = c1 ]
-	sleep 0.5
-	c="$(cat "$RFS/tmp/count")"
+	for i in $(seq 50); do
+		c="$(cat "$RFS/tmp/count")"
+		[ "$c" -gt "$b" ] && break
+		sleep 0.1
+	done
 	[ "$c" -gt "$b" ]
 	run -1 hk unpause c1
 	[ "$output" = "husk: Container $id is not paused" ]
@@ -311,7 +338,7 @@ hks() {
 	t1=$(date +%s)
 	[ "$status" -eq 0 ]
 	# it exited of SIGTERM itself (trap: exit 0), long before the 20 s SIGKILL
-	[ $((t1 - t0)) -lt 10 ]
+	[ $((t1 - t0)) -lt 15 ]
 	run hk inspect c1
 	[ "$(jq -r '.[0].State.Status' <<<"$output")" = exited ]
 	[ "$(jq -r '.[0].State.ExitCode' <<<"$output")" = 0 ]
