@@ -20,6 +20,7 @@
 #include "engine/engine.h"
 #include "engine/life.h"
 #include "engine/prepare.h"
+#include "engine/security.h"
 #include "image/rootfs.h"
 #include "util/cleanup.h"
 
@@ -82,6 +83,10 @@ int husk_engine_create(struct husk_engine *e, const char *image, const char *roo
                 _cleanup_close_ int fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
                         return husk_error_errno(err, errno, "--rootfs %s", rootfs);
+                /* Refused here, not at the first start, so that no record is left of it. */
+                if (husk_sec_wants_userns(cfg->host_config))
+                        return husk_error_set(err, EOPNOTSUPP, "--userns auto: not with --rootfs (the directory's "
+                                              "owners would have to be shifted; husk maps an image's layers only)");
                 c.rootfs = strdup(rootfs);
                 c.image = strdup(rootfs);
                 if (!c.rootfs || !c.image)

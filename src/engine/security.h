@@ -81,6 +81,8 @@ struct husk_sec_idmap {
 /* "0:1073741824:65536" (podman's IDMappings entries). */
 int husk_sec_idmap_parse(const char *s, struct husk_sec_idmap *ret);
 /* HostConfig.IDMappings: 1 and the maps, 0 when none, -EINVAL when malformed. */
+/* HostConfig.UsernsMode asks for a user namespace of the container's own ("auto[:...]"). */
+bool husk_sec_wants_userns(const json_t *hc);
 int husk_sec_userns_maps(const json_t *hc, struct husk_sec_idmap *ret_uid, struct husk_sec_idmap *ret_gid);
 /* Before the root is mounted: for --userns auto, the container's range (chosen and saved in its record
  * at its first start), the way into its directory (dirfd) for that root, and a user namespace fd with

@@ -73,7 +73,7 @@ static uint32_t wanted_size(const char *mode)
         return USERNS_SLOT;
 }
 
-static bool wants_userns(const json_t *hc)
+bool husk_sec_wants_userns(const json_t *hc)
 {
         const char *mode = json_string_value(json_object_get(hc, "UsernsMode"));
         return mode && strncmp(mode, "auto", 4) == 0;
@@ -251,7 +251,7 @@ int husk_sec_userns_prepare(struct husk_engine *e, struct husk_ctr *c, int dirfd
 {
         *ret_fd = -1;
         json_t *hc = c->cfg.host_config;
-        if (!wants_userns(hc))
+        if (!husk_sec_wants_userns(hc))
                 return 0;
         struct husk_sec_idmap u, g;
         int r = husk_sec_userns_maps(hc, &u, &g);
@@ -277,7 +277,7 @@ int husk_sec_apply_userns(const json_t *hc, json_t *doc, struct husk_error *err)
 {
         struct husk_sec_idmap u, g;
         int r = husk_sec_userns_maps(hc, &u, &g);
-        if (r == 0 && wants_userns(hc))
+        if (r == 0 && husk_sec_wants_userns(hc))
                 /* prepare made none: the root is a --rootfs directory */
                 return husk_error_set(err, EOPNOTSUPP, "--userns auto: not with --rootfs (the directory's owners "
                                       "would have to be shifted; husk maps an image's layers only)");

@@ -365,6 +365,12 @@ ns_of() {
 	run hkr --rm --userns auto "$RFS" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--userns auto: not with --rootfs"* ]]
+	# Refused at create: no record is left (without --rm too).
+	run hkr -d --userns auto "$RFS" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--userns auto: not with --rootfs"* ]]
+	run hk ps -aq
+	[ -z "$output" ]
 	engine_assert_nothing_left
 }
 
