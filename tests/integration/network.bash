@@ -43,7 +43,9 @@ ctr_id() {
 net_snapshot() {
 	{
 		echo "## links"
-		ip -o link show | awk -F': ' '{ print $2 }' | sed 's/@.*//' | sort
+		# ifb0 and ifb1 are the kernel's: made when the first --bandwidth loads the ifb module
+		# (numifbs=2), never by husk, and they stay with the module.
+		ip -o link show | awk -F': ' '{ print $2 }' | sed 's/@.*//' | grep -Ev '^ifb[0-9]+$' | sort
 		echo "## netns"
 		ip netns list | awk '{ print $1 }' | grep husktest | sort
 		echo "## nft"
