@@ -247,15 +247,9 @@ int husk_import_check(const char *name, const char *const *changes, char **ret_n
         *ret_name = NULL;
         /* The name checked before any work, so a typo costs nothing. */
         if (name) {
-                _cleanup_(husk_reference_freep) struct husk_reference ref = { 0 };
-                int r = husk_reference_parse(name, &ref, err);
+                int r = husk_reference_normalise(name, ret_name, err);
                 if (r < 0)
                         return r;
-                if (ref.digest)
-                        return husk_error_set(err, EINVAL, "%s: a digest reference cannot name an image", name);
-                *ret_name = husk_reference_string(&ref);
-                if (!*ret_name)
-                        return husk_error_errno(err, ENOMEM, "%s", name);
         }
         /* The changes too: a typo must not cost an unpack. */
         _cleanup_json_ json_t *probe = json_object();

@@ -48,22 +48,6 @@ struct husk_load_pending *husk_load_plan_add(struct husk_load_plan *p, const cha
         return img;
 }
 
-/* A name as a user or an archive writes it, normalised ("busybox" -> "docker.io/library/busybox:latest"). */
-static int normalise_name(const char *name, char **ret, struct husk_error *err)
-{
-        _cleanup_(husk_reference_freep) struct husk_reference ref = { 0 };
-        int r = husk_reference_parse(name, &ref, err);
-
-        if (r < 0)
-                return r;
-        if (ref.digest)
-                return husk_error_set(err, EINVAL, "%s: a digest reference cannot name an image", name);
-        *ret = husk_reference_string(&ref);
-        if (!*ret)
-                return husk_error_errno(err, ENOMEM, "%s", name);
-        return 0;
-}
-
 int husk_load_pending_add_name(struct husk_load_pending *img, const char *name, const char *field,
                                struct husk_error *err)
 {
@@ -71,7 +55,7 @@ int husk_load_pending_add_name(struct husk_load_pending *img, const char *name, 
         size_t n = 0;
         int r;
 
-        r = normalise_name(name, &norm, err);
+        r = husk_reference_normalise(name, &norm, err);
         if (r < 0)
                 return husk_error_prefix(err, "%s%s: ", img->what, field);
         for (; img->names[n]; n++)
@@ -139,7 +123,7 @@ static int read_plan(struct husk_store *s, const char *path, const struct husk_l
         if (opts->name) {
                 struct husk_load_pending *img = &plan->images[0];
                 _cleanup_free_ char *norm = NULL;
-                r = normalise_name(opts->name, &norm, err);
+                r = husk_reference_normalise(opts->name, &norm, err);
                 if (r < 0)
                         return r;
                 return husk_load_pending_add_name(img, norm, "", err);

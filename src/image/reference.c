@@ -272,3 +272,17 @@ void husk_reference_free(struct husk_reference *r)
         free(r->digest);
         *r = (struct husk_reference) { 0 };
 }
+
+int husk_reference_normalise(const char *name, char **ret, struct husk_error *err)
+{
+        _cleanup_(husk_reference_freep) struct husk_reference ref = { 0 };
+        int r = husk_reference_parse(name, &ref, err);
+        if (r < 0)
+                return r;
+        if (ref.digest)
+                return husk_error_set(err, EINVAL, "%s: a digest reference cannot name an image", name);
+        *ret = husk_reference_string(&ref);
+        if (!*ret)
+                return husk_error_errno(err, ENOMEM, "%s", name);
+        return 0;
+}

@@ -28,6 +28,9 @@ int husk_reference_parse(const char *s, struct husk_reference *ret, struct husk_
 char *husk_reference_string(const struct husk_reference *r);
 /* "docker.io/library/busybox" (no tag or digest). */
 char *husk_reference_repository(const struct husk_reference *r);
+/* A name as a user or an archive writes it, normalised ("busybox" -> "docker.io/library/busybox:latest");
+ * a digest reference cannot name an image (EINVAL). */
+int husk_reference_normalise(const char *name, char **ret, struct husk_error *err);
 
 void husk_reference_free(struct husk_reference *r);
 static inline void husk_reference_freep(struct husk_reference *r)

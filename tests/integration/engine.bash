@@ -53,3 +53,18 @@ wait_for_log() {
 	echo "no \"$2\" in the log of $1"
 	return 1
 }
+
+# engine_setup AREA: the test's private store and state (husk_setup), CG_PARENT, a cgroup parent of
+# the test's own named for the leak checks (/husktest-AREA-...), and RFS, a copy of the busybox root.
+engine_setup() {
+	husk_setup
+	CG_PARENT="/husktest-$1-$$-${BATS_SUITE_TEST_NUMBER:-0}"
+	RFS="$BATS_TEST_TMPDIR/rootfs"
+	cp -a "$(_rootfs_template)" "$RFS"
+	export CG_PARENT RFS
+}
+
+# hkr [OPTIONS] "$RFS" CMD...: husk run of a directory root with the test's cgroup parent.
+hkr() {
+	hk run --cgroup-parent "$CG_PARENT" --rootfs "$@"
+}

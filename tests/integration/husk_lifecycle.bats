@@ -11,20 +11,11 @@ load engine
 load image
 
 setup() {
-	husk_setup
-	CG_PARENT="/husktest-life-$$-${BATS_SUITE_TEST_NUMBER:-0}"
-	RFS="$BATS_TEST_TMPDIR/rootfs"
-	cp -a "$(_rootfs_template)" "$RFS"
-	export CG_PARENT RFS
+	engine_setup life
 }
 
 teardown() {
 	engine_cleanup
-}
-
-# hkr [OPTIONS] "$RFS" CMD...: husk run of the test's rootfs with the test's cgroup parent.
-hkr() {
-	hk run --cgroup-parent "$CG_PARENT" --rootfs "$@"
 }
 
 # state NAME: State.Status, RestartCount and ExitCode on one line.

@@ -16,19 +16,11 @@ setup_file() {
 }
 
 setup() {
-	husk_setup
-	CG_PARENT="/husktest-res-$$-${BATS_SUITE_TEST_NUMBER:-0}"
-	RFS="$BATS_TEST_TMPDIR/rootfs"
-	cp -a "$(_rootfs_template)" "$RFS"
-	export CG_PARENT RFS
+	engine_setup res
 }
 
 teardown() {
 	engine_cleanup
-}
-
-hkr() {
-	hk run --cgroup-parent "$CG_PARENT" --rootfs "$@"
 }
 
 # wait_log NAME TEXT: until the container's log has TEXT (60 s at most: the test VM is slow).

@@ -20,24 +20,14 @@ setup_file() {
 }
 
 setup() {
-	husk_setup
-	# The containers' cgroups go below a parent of this test's own, named for the leak checks.
-	CG_PARENT="/husktest-engine-$$-${BATS_SUITE_TEST_NUMBER:-0}"
-	RFS="$BATS_TEST_TMPDIR/rootfs"
-	cp -a "$(_rootfs_template)" "$RFS"
+	engine_setup engine
 	printf 'root:x:0:0:root:/root:/bin/sh\nweb:x:1000:1000:Web:/home/web:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n' >"$RFS/etc/passwd"
 	printf 'root:x:0:\nweb:x:1000:\nwheel:x:10:web\nnobody:x:65534:\n' >"$RFS/etc/group"
 	mkdir -p "$RFS/home/web"
-	export CG_PARENT RFS
 }
 
 teardown() {
 	engine_cleanup
-}
-
-# hkr [OPTIONS] "$RFS" CMD...: husk run of the test's rootfs with the test's cgroup parent.
-hkr() {
-	hk run --cgroup-parent "$CG_PARENT" --rootfs "$@"
 }
 
 @test "husk run --rm: the command's output and exit code, nothing left behind" {

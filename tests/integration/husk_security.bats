@@ -14,10 +14,7 @@ load engine
 load image
 
 setup() {
-	husk_setup
-	CG_PARENT="/husktest-sec-$$-${BATS_SUITE_TEST_NUMBER:-0}"
-	RFS="$BATS_TEST_TMPDIR/rootfs"
-	cp -a "$(_rootfs_template)" "$RFS"
+	engine_setup sec
 	printf 'root:x:0:0:root:/root:/bin/sh\nweb:x:1000:1000:Web:/home/web:/bin/sh\n' >"$RFS/etc/passwd"
 	printf 'root:x:0:\nweb:x:1000:\nwheel:x:10:\naudio:x:29:\n' >"$RFS/etc/group"
 	# Applets these tests use beyond the template's.
@@ -25,15 +22,10 @@ setup() {
 	for a in unshare stat mknod ps df id head; do
 		[ -e "$RFS/bin/$a" ] || ln -s busybox "$RFS/bin/$a"
 	done
-	export CG_PARENT RFS
 }
 
 teardown() {
 	engine_cleanup
-}
-
-hkr() {
-	hk run --cgroup-parent "$CG_PARENT" --rootfs "$@"
 }
 
 # cap_field OUTPUT FIELD: the hex value of CapBnd:/CapEff: in a /proc/PID/status text.

@@ -14,23 +14,15 @@ load engine
 setup() {
 	[ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ] ||
 		skip "needs a cgroup v2 host (/sys/fs/cgroup is not cgroup2): run it in tests/vm/run-in-vm"
-	husk_setup
-	CG_PARENT="/husktest-secv2-$$-${BATS_SUITE_TEST_NUMBER:-0}"
-	RFS="$BATS_TEST_TMPDIR/rootfs"
-	cp -a "$(_rootfs_template)" "$RFS"
+	engine_setup secv2
 	local a
 	for a in mknod head readlink; do
 		[ -e "$RFS/bin/$a" ] || ln -s busybox "$RFS/bin/$a"
 	done
-	export CG_PARENT RFS
 }
 
 teardown() {
 	engine_cleanup
-}
-
-hkr() {
-	hk run --cgroup-parent "$CG_PARENT" --rootfs "$@"
 }
 
 @test "cgroup v2: --device PERMS, --device-cgroup-rule and --privileged through the eBPF device filter" {

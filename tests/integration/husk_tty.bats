@@ -10,22 +10,14 @@ load husk
 load engine
 
 setup() {
-	husk_setup
-	CG_PARENT="/husktest-tty-$$-${BATS_SUITE_TEST_NUMBER:-0}"
-	RFS="$BATS_TEST_TMPDIR/rootfs"
-	cp -a "$(_rootfs_template)" "$RFS"
+	engine_setup tty
 	ln -sf busybox "$RFS/bin/stty"
 	PTY="$BATS_TEST_DIRNAME/pty_drive.py"
-	export CG_PARENT RFS PTY
+	export PTY
 }
 
 teardown() {
 	engine_cleanup
-}
-
-# hkr [OPTIONS] "$RFS" CMD...: husk run of the test's rootfs with the test's cgroup parent.
-hkr() {
-	hk run --cgroup-parent "$CG_PARENT" --rootfs "$@"
 }
 
 # ins NAME FIELDS...: fields of husk inspect ('.State.Status .State.ExitCode'), space-separated.

@@ -11,11 +11,7 @@ load engine
 load image
 
 setup() {
-	husk_setup
-	CG_PARENT="/husktest-vol-$$-${BATS_SUITE_TEST_NUMBER:-0}"
-	RFS="$BATS_TEST_TMPDIR/rootfs"
-	cp -a "$(_rootfs_template)" "$RFS"
-	export CG_PARENT RFS
+	engine_setup vol
 }
 
 teardown() {

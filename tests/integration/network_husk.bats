@@ -37,10 +37,6 @@ teardown() {
 	fi
 }
 
-hkr() {
-	hk run --cgroup-parent "$CG_PARENT" --rootfs "$@"
-}
-
 # receiver_rate_is_500k WHAT: the rate container r$NET_RUN logged ("BYTES START END") within 10% of
 # 4 mbit (500,000 bytes/s).
 receiver_rate_is_500k() {
